@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { Clock, SystemClock } from './common/clock';
+import { AppConfig } from './config/app-config';
+import { CoreModule } from './config/core.module';
+import { DatabaseModule } from './database/database.module';
+import { DemoModule } from './demo/demo.module';
+import { DirectoryModule } from './directory/directory.module';
+import { HealthModule } from './health/health.module';
+import { IngestionModule } from './ingestion/ingestion.module';
+
+@Module({})
+export class AppModule {
+  /** The whole service for a validated configuration; tests pass their own config and clock. */
+  static register(config: AppConfig, clock: Clock = new SystemClock()): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.register(config, clock), DatabaseModule, HealthModule, IngestionModule, DirectoryModule, DemoModule],
+    };
+  }
+}

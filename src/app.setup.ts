@@ -1,0 +1,58 @@
+import { INestApplication } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { NextFunction, Request, Response } from 'express';
+import { Logger } from 'pino';
+import { parse as parseQuery } from 'qs';
+import { AllExceptionsFilter, toErrorBody } from './common/all-exceptions.filter';
+import { PinoNestLogger, requestLogger } from './common/logging';
+import { createValidationPipe } from './common/validation';
+import { AppConfig } from './config/app-config';
+import { ROOT_LOGGER } from './config/core.module';
+
+export const API_PREFIX = 'v2/statistics';
+
+/**
+ * Everything that makes the HTTP surface what the contract says. Called by main.ts and by
+ * every e2e test, so tests exercise exactly what production serves.
+ */
+export function configureApp(app: NestExpressApplication): INestApplication {
+  const config = app.get(AppConfig);
+  const root = app.get<Logger>(ROOT_LOGGER);
+  app.useLogger(new PinoNestLogger(root));
+  app.disable('x-powered-by');
+  // Express 5's default "simple" parser does not turn actions[]=1 into an array; qs does (the
+  // "extended" parser), here with explicit limits.
+  app.set('query parser', (query: string) => parseQuery(query, { arrayLimit: 200, depth: 2, parameterLimit: 500 }));
+  app.use(requestLogger(root));
+  app.useBodyParser('json', { limit: config.bodyLimit });
+  // Body-parser errors (413, malformed JSON) never reach Nest's filters: answer them here, as JSON.
+  app.use((err: unknown, req: Request & { id?: string }, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const { body } = toErrorBody(err, String(req.id ?? '-'));
+    res.status(body.statusCode).json(body);
+  });
+  app.setGlobalPrefix(API_PREFIX);
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Statistics service')
+      .setDescription(
+        'User-action statistics of the configurator platform. Authorize with a bearer JWT ' +
+          '(`npm start` prints a development token). Read routes need TENANT_STATISTICS for the tenant; ' +
+          'write routes need the scope statistics:ingest.',
+      )
+      .setVersion('2')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'jwt')
+      .build(),
+  );
+  SwaggerModule.setup(`${API_PREFIX}/docs`, app, document, {
+    jsonDocumentUrl: `${API_PREFIX}/docs-json`,
+    swaggerOptions: { persistAuthorization: true },
+  });
+  return app;
+}

@@ -1,0 +1,58 @@
+import { BadRequestException, CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { Request } from 'express';
+import { Principal } from './principal';
+
+export interface AccessRequirement {
+  /** Right the token must hold in `rights[":id"]` for the tenant in the path. */
+  tenantRight?: string;
+  /** Scope the token must hold (space-separated `scope` claim). */
+  scope?: string;
+  /** With `scope`: the token must also name the path's tenant in `rights` (any right). */
+  tenantBound?: boolean;
+}
+
+export const ACCESS_REQUIREMENT = 'statistics:access';
+
+/** Parses the `:id` path parameter: a positive integer, or 400 naming `id`. */
+export function parseTenantId(raw: unknown): number {
+  const s = String(raw ?? '');
+  if (!/^[1-9]\d{0,17}$/.test(s) || !Number.isSafeInteger(Number(s))) {
+    throw new BadRequestException('id (tenant id) must be a positive integer');
+  }
+  return Number(s);
+}
+
+/** What the authenticated caller may touch: the tenant right and/or the scope a route needs. */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const need = this.reflector.get<AccessRequirement>(ACCESS_REQUIREMENT, context.getHandler()) ?? {};
+    const req = context.switchToHttp().getRequest<Request & { user: Principal }>();
+    const principal = req.user;
+    const tenantRights = (): string[] => {
+      const tenant = parseTenantId(req.params.id);
+      return Object.prototype.hasOwnProperty.call(principal.rights, String(tenant)) ? principal.rights[String(tenant)] : [];
+    };
+    if (need.scope && !principal.scopes.includes(need.scope)) {
+      throw new ForbiddenException(`This token lacks the scope "${need.scope}"`);
+    }
+    if (need.tenantRight && !tenantRights().includes(need.tenantRight)) {
+      throw new ForbiddenException(`This token lacks the right ${need.tenantRight} for tenant ${req.params.id}`);
+    }
+    if (need.tenantBound && tenantRights().length === 0) {
+      throw new ForbiddenException(`This token holds no rights for tenant ${req.params.id}`);
+    }
+    return true;
+  }
+}
+
+/** `@Param('id', TenantIdPipe) tenant: number` */
+@Injectable()
+export class TenantIdPipe {
+  transform(value: unknown): number {
+    return parseTenantId(value);
+  }
+}

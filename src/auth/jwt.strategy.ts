@@ -1,0 +1,42 @@
+import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AppConfig } from '../config/app-config';
+import { Principal } from './principal';
+
+/**
+ * Proves identity only: signature (the configured algorithms only, so `alg: none` and HS/RS
+ * confusion fail), expiry, not-before, issuer and audience. What the caller may touch is
+ * decided by {@link AccessGuard}.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(config: AppConfig) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.jwt.key,
+      algorithms: config.jwt.algorithms,
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      ignoreExpiration: false,
+      jsonWebTokenOptions: { clockTolerance: 5 },
+    });
+  }
+
+  validate(payload: Record<string, unknown>): Principal {
+    const rights: Record<string, string[]> = {};
+    const raw = payload.rights ?? {};
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new UnauthorizedException('Token claim "rights" must be an object of tenant id → list of rights');
+    }
+    for (const [tenant, list] of Object.entries(raw)) {
+      if (!Array.isArray(list) || !list.every((r) => typeof r === 'string')) {
+        throw new UnauthorizedException(`Token claim "rights.${tenant}" must be a list of strings`);
+      }
+      rights[tenant] = list;
+    }
+    const scope = payload.scope ?? '';
+    if (typeof scope !== 'string') throw new UnauthorizedException('Token claim "scope" must be a space-separated string');
+    return { sub: String(payload.sub ?? ''), rights, scopes: scope.split(' ').filter(Boolean) };
+  }
+}

@@ -1,0 +1,112 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsDate,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { DateTime } from 'luxon';
+
+const INT32_MAX = 2147483647;
+
+/** Strict ISO 8601 instant with a zone: `2016-06-01T07:54:07.000Z`, `2016-06-01T09:54:07+02:00`. */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Parses a strict ISO 8601 instant with zone; `undefined` for anything else (dates without zone, Feb 30, …). */
+export function parseInstant(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || !INSTANT.test(value)) return undefined;
+  const dt = DateTime.fromISO(value, { setZone: true });
+  return dt.isValid ? dt.toJSDate() : undefined;
+}
+
+/** Query strings carry text; JSON bodies carry numbers. Accept a digit string or an integer number. */
+function toInteger(value: unknown): unknown {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^-?\d{1,15}$/.test(value)) return Number(value);
+  return value;
+}
+
+interface FieldOptions {
+  optional?: boolean;
+  description?: string;
+  example?: unknown;
+}
+
+function doc(opts: FieldOptions & Record<string, unknown>) {
+  const { optional, ...rest } = opts;
+  return optional ? ApiPropertyOptional(rest) : ApiProperty(rest);
+}
+
+/** A non-negative integer (query text or JSON number). */
+export function IntField(opts: FieldOptions & { min?: number; max?: number; fromQuery?: boolean } = {}) {
+  const min = opts.min ?? 0;
+  const max = opts.max ?? INT32_MAX;
+  return applyDecorators(
+    ...(opts.fromQuery ? [Transform(({ value }) => toInteger(value))] : []),
+    ...(opts.optional ? [IsOptional()] : []),
+    IsInt({ message: '$property must be an integer' }),
+    Min(min, { message: `$property must be at least ${min}` }),
+    Max(max, { message: `$property must be at most ${max}` }),
+    doc({ ...opts, type: Number, minimum: min, maximum: max }),
+  );
+}
+
+/**
+ * `actions[]=1&actions[]=3`, `actions=1&actions=3` and `actions=1` all become `number[]`;
+ * `actions[]=x` is a 400 naming the parameter.
+ */
+export function IntArrayField(opts: FieldOptions & { maxItems?: number } = {}) {
+  const maxItems = opts.maxItems ?? 100;
+  return applyDecorators(
+    Transform(({ value }) => (value === undefined ? undefined : (Array.isArray(value) ? value : [value]).map(toInteger))),
+    ...(opts.optional ? [IsOptional()] : []),
+    IsArray({ message: '$property must be a list of integers' }),
+    ArrayMaxSize(maxItems, { message: `$property may hold at most ${maxItems} ids` }),
+    IsInt({ each: true, message: '$property must hold only non-negative integers' }),
+    Min(0, { each: true, message: '$property must hold only non-negative integers' }),
+    Max(INT32_MAX, { each: true, message: `$property must hold only integers up to ${INT32_MAX}` }),
+    doc({ ...opts, type: Number, isArray: true, maxItems }),
+  );
+}
+
+/** A list of values from a fixed set; anything else is a 400 listing the allowed values. */
+export function EnumArrayField(allowed: readonly string[], opts: FieldOptions = {}) {
+  return applyDecorators(
+    Transform(({ value }) => (value === undefined ? undefined : Array.isArray(value) ? value : [value])),
+    ...(opts.optional ? [IsOptional()] : []),
+    IsArray({ message: `$property must be a list of: ${allowed.join(', ')}` }),
+    ArrayMaxSize(allowed.length, { message: `$property may name each of ${allowed.join(', ')} at most once` }),
+    IsIn(allowed as string[], { each: true, message: `$property may only contain: ${allowed.join(', ')}` }),
+    doc({ ...opts, enum: allowed, isArray: true }),
+  );
+}
+
+/** An ISO 8601 instant with zone, parsed to a Date; date-only, zone-less or impossible dates → 400. */
+export function InstantField(opts: FieldOptions = {}) {
+  return applyDecorators(
+    Transform(({ value }) => (value === undefined ? undefined : (parseInstant(value) ?? value))),
+    ...(opts.optional ? [IsOptional()] : []),
+    IsDate({ message: '$property must be an ISO 8601 instant with time zone, e.g. 2016-06-01T07:54:07.000Z' }),
+    doc({ ...opts, type: String, format: 'date-time', example: opts.example ?? '2016-06-01T07:54:07.000Z' }),
+  );
+}
+
+/** A string of bounded length. */
+export function StringField(opts: FieldOptions & { maxLength: number; minLength?: number }) {
+  return applyDecorators(
+    ...(opts.optional ? [IsOptional()] : []),
+    IsString({ message: '$property must be a string' }),
+    MinLength(opts.minLength ?? 0, { message: `$property must be at least ${opts.minLength} characters long` }),
+    MaxLength(opts.maxLength, { message: `$property must be at most ${opts.maxLength} characters long` }),
+    doc({ ...opts, type: String, maxLength: opts.maxLength }),
+  );
+}

@@ -1,0 +1,157 @@
+import { IANAZone } from 'luxon';
+
+/** The secret `npm start` and `npm run token` use. Refused when NODE_ENV=production. */
+export const DEVELOPMENT_JWT_SECRET = 'development-only-statistics-secret-never-use-in-production';
+
+export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
+
+export type DatabaseConfig =
+  | { type: 'mysql'; url: string; readUrls: string[] }
+  | { type: 'sqlite'; path: string };
+
+/** A configuration value that cannot be used. The message always names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+  }
+}
+
+/** Typed, validated configuration. Built once at start by {@link loadConfig}. */
+export class AppConfig {
+  nodeEnv: string;
+  port: number;
+  database: DatabaseConfig;
+  jwt: {
+    /** HMAC secret (HS256) or PEM public key (RS256/ES256). */
+    key: string;
+    algorithms: JwtAlgorithm[];
+    issuer?: string;
+    audience?: string;
+    usesDevelopmentSecret: boolean;
+  };
+  configurationLinkBase: string;
+  timeZone: string;
+  rollup: { dailyAfterDays: number; monthlyAfterDays: number; cron: string; enabled: boolean };
+  logLevel: string;
+  bodyLimit: string;
+  /** Longest a database query may run for a request before the request fails (ms). */
+  queryTimeoutMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, dflt: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return dflt;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, dflt: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return dflt;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function mysqlUrl(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a URL like mysql://user:pass@host:3306/db');
+  }
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+    throw new ConfigError(name, `must use mysql:// (got ${url.protocol}//)`);
+  }
+  if (url.pathname.replace(/^\//, '') === '') throw new ConfigError(name, 'must name a database (…:3306/dbname)');
+  return raw;
+}
+
+/** Reads and validates the environment. Throws {@link ConfigError} naming the first bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const nodeEnv = str(env, 'NODE_ENV') ?? 'development';
+  const production = nodeEnv === 'production';
+  const config = new AppConfig();
+  config.nodeEnv = nodeEnv;
+  config.port = int(env, 'PORT', 3000, 0, 65535);
+
+  const dbUrl = str(env, 'DATABASE_URL');
+  if (dbUrl) {
+    const readUrls = (str(env, 'DATABASE_READ_URLS') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((u) => mysqlUrl('DATABASE_READ_URLS', u));
+    config.database = { type: 'mysql', url: mysqlUrl('DATABASE_URL', dbUrl), readUrls };
+  } else {
+    config.database = { type: 'sqlite', path: str(env, 'SQLITE_PATH') ?? './data/statistics.sqlite' };
+  }
+
+  const secret = str(env, 'JWT_SECRET');
+  const publicKey = str(env, 'JWT_PUBLIC_KEY');
+  if (secret && publicKey) throw new ConfigError('JWT_SECRET', 'and JWT_PUBLIC_KEY are both set; set exactly one');
+  if (publicKey) {
+    const pem = publicKey.replace(/\\n/g, '\n');
+    if (!/-----BEGIN (RSA |EC )?PUBLIC KEY-----/.test(pem)) {
+      throw new ConfigError('JWT_PUBLIC_KEY', 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+    }
+    config.jwt = { key: pem, algorithms: ['RS256', 'ES256'], usesDevelopmentSecret: false };
+  } else if (secret) {
+    if (production && secret === DEVELOPMENT_JWT_SECRET) {
+      throw new ConfigError('JWT_SECRET', 'is the documented development secret; refusing to start in production');
+    }
+    if (production && secret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters in production');
+    config.jwt = { key: secret, algorithms: ['HS256'], usesDevelopmentSecret: secret === DEVELOPMENT_JWT_SECRET };
+  } else {
+    if (production) throw new ConfigError('JWT_SECRET', 'or JWT_PUBLIC_KEY must be set in production');
+    config.jwt = { key: DEVELOPMENT_JWT_SECRET, algorithms: ['HS256'], usesDevelopmentSecret: true };
+  }
+  config.jwt.issuer = str(env, 'JWT_ISSUER');
+  config.jwt.audience = str(env, 'JWT_AUDIENCE');
+
+  const base = str(env, 'CONFIGURATION_LINK_BASE') ?? 'https://www.roomle.com/t/cp/';
+  try {
+    const u = new URL(base);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error();
+  } catch {
+    throw new ConfigError('CONFIGURATION_LINK_BASE', `must be an http(s) URL, got "${base}"`);
+  }
+  config.configurationLinkBase = base;
+
+  const zone = str(env, 'STATISTICS_TIME_ZONE') ?? 'UTC';
+  if (!IANAZone.isValidZone(zone)) throw new ConfigError('STATISTICS_TIME_ZONE', `must be an IANA time zone, got "${zone}"`);
+  config.timeZone = zone;
+
+  const daily = int(env, 'ROLLUP_DAILY_AFTER_DAYS', 30, 1, 3650);
+  const monthly = int(env, 'ROLLUP_MONTHLY_AFTER_DAYS', 180, 1, 36500);
+  if (monthly <= daily) throw new ConfigError('ROLLUP_MONTHLY_AFTER_DAYS', `must be greater than ROLLUP_DAILY_AFTER_DAYS (${daily})`);
+  const cron = str(env, 'ROLLUP_CRON') ?? '0 7 * * * *';
+  if (cron.split(/\s+/).length < 5 || cron.split(/\s+/).length > 6) {
+    throw new ConfigError('ROLLUP_CRON', `must be a cron expression of 5 or 6 fields, got "${cron}"`);
+  }
+  config.rollup = { dailyAfterDays: daily, monthlyAfterDays: monthly, cron, enabled: bool(env, 'ROLLUP_ENABLED', true) };
+
+  const level = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  config.logLevel = level;
+
+  const limit = str(env, 'BODY_LIMIT') ?? '2mb';
+  if (!/^\d+(b|kb|mb)$/i.test(limit)) throw new ConfigError('BODY_LIMIT', `must look like 512kb or 2mb, got "${limit}"`);
+  config.bodyLimit = limit;
+  config.queryTimeoutMs = int(env, 'QUERY_TIMEOUT_MS', 30000, 100, 3600000);
+  return config;
+}

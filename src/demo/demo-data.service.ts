@@ -1,0 +1,82 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { Database } from '../database/database.service';
+import { DirectoryService } from '../directory/directory.service';
+import { UserActionEventDto } from '../ingestion/dto/ingest-user-actions.dto';
+import { IngestionService } from '../ingestion/ingestion.service';
+
+export const DEMO_TENANT = 1;
+
+/** Small deterministic PRNG (mulberry32) so the demo data is the same on every machine. */
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Seeds tenant 1 with realistic data on an empty database (`npm start`), through the same
+ * ingestion and directory services the API uses.
+ */
+@Injectable()
+export class DemoDataService {
+  private readonly logger = new Logger(DemoDataService.name);
+
+  constructor(
+    private readonly db: Database,
+    private readonly ingestion: IngestionService,
+    private readonly directory: DirectoryService,
+    private readonly clock: Clock,
+  ) {}
+
+  async seedIfEmpty(events = 4000): Promise<number> {
+    const [{ n }] = await this.db.read((em) => em.query('SELECT COUNT(*) AS n FROM user_action WHERE tenant = ?', [DEMO_TENANT]));
+    if (Number(n) > 0) return 0;
+    const rand = prng(42);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+    const countries = ['AT', 'DE', 'CH', 'IT', 'FR', 'NL', 'US', 'GB', 'SE', 'PL'];
+    const devices = ['desktop', 'mobile', 'tablet'];
+    const configurators = ['sofa-configurator', 'shelf-configurator', 'kitchen-planner'];
+    const actions = [1, 1, 1, 1, 1, 2, 2, 4, 5, 302, 303];
+    const users = ['demo-user-consenting', 'demo-user-not-consenting', undefined, undefined];
+    const now = this.clock.now().getTime();
+    const span = 29 * 86_400_000;
+    const all: UserActionEventDto[] = [];
+    for (let i = 0; i < events; i++) {
+      const action = pick(actions);
+      const conf = `conf:demo:${Math.floor(rand() * 200)
+        .toString(36)
+        .padStart(4, '0')}`;
+      const carriesPartList = action === 2 || action === 302 || action === 303;
+      const e: UserActionEventDto = {
+        eventId: `demo-${i}`,
+        module: 3,
+        action,
+        created: new Date(now - Math.floor(rand() * span)),
+        country: pick(countries),
+        device: pick(devices),
+        actionLabel: pick(configurators),
+        actionId: conf,
+        userId: pick(users),
+      };
+      if (carriesPartList) {
+        e.configuration = {
+          thumbnail: `https://example.com/perspective/${conf.replace(/:/g, '-')}.jpg`,
+          partList: { originPart: { articleNr: `article-${Math.floor(rand() * 50)}`, count: 1 + Math.floor(rand() * 3) } },
+          ...(action === 303 ? { planCombinedIds: [`catalog:item:${Math.floor(rand() * 90)}`, `catalog:item:${Math.floor(rand() * 90)}`] } : {}),
+        };
+      }
+      all.push(e);
+    }
+    for (let i = 0; i < all.length; i += 1000) {
+      await this.ingestion.ingest(DEMO_TENANT, { userActions: all.slice(i, i + 1000) });
+    }
+    await this.directory.putUser('demo-user-consenting', { email: 'consenting.user@example.com', statisticsConsent: true });
+    await this.directory.putUser('demo-user-not-consenting', { email: 'private.user@example.com', statisticsConsent: false });
+    this.logger.log(`seeded ${all.length} demo user actions for tenant ${DEMO_TENANT}`);
+    return all.length;
+  }
+}

@@ -1,0 +1,63 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsEmail, MaxLength } from 'class-validator';
+import { StringField } from '../../common/field.decorators';
+
+export class PutUserDto {
+  @ApiProperty({ example: 'email.with@consent.com', maxLength: 320 })
+  @IsEmail({}, { message: '$property must be an e-mail address' })
+  @MaxLength(320, { message: '$property must be at most 320 characters long' })
+  email: string;
+
+  @ApiProperty({ example: true, description: 'Whether the user agreed that tenants see their e-mail in statistics' })
+  @IsBoolean({ message: '$property must be true or false' })
+  statisticsConsent: boolean;
+}
+
+export class DirectoryUserDto {
+  @ApiProperty() userId: string;
+  @ApiProperty() email: string;
+  @ApiProperty() statisticsConsent: boolean;
+}
+
+export class PutCatalogActionDto {
+  @StringField({ minLength: 1, maxLength: 128, example: 'Save' })
+  name: string;
+
+  @ApiProperty({ description: 'The action concerns a configuration (listed by the configurations route)' })
+  @IsBoolean({ message: '$property must be true or false' })
+  configurationAction: boolean;
+
+  @ApiProperty({ description: 'The action carries a part list (partList is exported)' })
+  @IsBoolean({ message: '$property must be true or false' })
+  carriesPartList: boolean;
+
+  @StringField({
+    optional: true,
+    minLength: 1,
+    maxLength: 64,
+    description: 'Name of the module; used when the module is new (default "module <id>") or to rename it',
+  })
+  moduleName?: string;
+}
+
+export class CatalogActionDto {
+  @ApiProperty({ example: 2 }) action: number;
+  @ApiProperty({ example: 'Save' }) name: string;
+  @ApiProperty() configurationAction: boolean;
+  @ApiProperty() carriesPartList: boolean;
+}
+
+export class CatalogModuleDto {
+  @ApiProperty({ example: 3 }) id: number;
+  @ApiProperty({ example: 'configurator' }) name: string;
+  @ApiProperty({ type: [CatalogActionDto] }) actions: CatalogActionDto[];
+}
+
+export class CatalogDto {
+  @ApiProperty({ type: [CatalogModuleDto] }) modules: CatalogModuleDto[];
+}
+
+export class CatalogEntryDto extends CatalogActionDto {
+  @ApiProperty({ example: 3 }) module: number;
+  @ApiPropertyOptional({ example: 'configurator' }) moduleName: string;
+}

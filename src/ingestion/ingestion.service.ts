@@ -1,0 +1,146 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
+import { AppConfig } from '../config/app-config';
+import { Database, isUniqueViolation } from '../database/database.service';
+import { AggregationLevel, UserActionEntity } from '../database/entities';
+import { IngestResultDto, IngestUserActionsDto, UserActionEventDto } from './dto/ingest-user-actions.dto';
+
+const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
+const INSERT_CHUNK = 200;
+const DAY_MS = 86_400_000;
+
+/**
+ * Stores user actions all-or-nothing and exactly once per (tenant, eventId): events already
+ * stored, or repeated inside the batch, count as duplicates. A concurrent retry of the same batch
+ * loses the race on the unique key and is re-run, then sees the winner's rows as duplicates.
+ */
+@Injectable()
+export class IngestionService {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  async ingest(tenant: number, body: IngestUserActionsDto): Promise<IngestResultDto> {
+    const { events, field } = this.eventsOf(body);
+    this.checkEvents(events, field);
+    const unique = new Map<string, UserActionEventDto>();
+    for (const e of events) if (!unique.has(e.eventId)) unique.set(e.eventId, e);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const accepted = await this.db.transaction((em) => this.store(em, tenant, [...unique.values()]));
+        return { accepted, duplicates: events.length - accepted };
+      } catch (err) {
+        if (!isUniqueViolation(err) || attempt >= 8) throw err;
+      }
+    }
+  }
+
+  private eventsOf(body: IngestUserActionsDto): { events: UserActionEventDto[]; field: string } {
+    if (body.userActions && body.userAction) {
+      throw new BadRequestException('body must hold either userActions or userAction, not both');
+    }
+    if (body.userActions) return { events: body.userActions, field: 'userActions' };
+    if (body.userAction) return { events: [body.userAction], field: 'userAction' };
+    throw new BadRequestException('body must hold userActions (1 to 1000 events) or userAction (one event)');
+  }
+
+  private checkEvents(events: UserActionEventDto[], field: string): void {
+    const now = this.clock.now().getTime();
+    const oldest = now - this.config.rollup.dailyAfterDays * DAY_MS;
+    events.forEach((e, i) => {
+      const where = field === 'userAction' ? field : `${field}[${i}]`;
+      const t = e.created.getTime();
+      if (t < oldest) {
+        throw new BadRequestException(
+          `${where}.created is older than ${this.config.rollup.dailyAfterDays} days (ROLLUP_DAILY_AFTER_DAYS); such events can no longer be accepted`,
+        );
+      }
+      if (t > now + FUTURE_TOLERANCE_MS) {
+        throw new BadRequestException(`${where}.created is more than 5 minutes in the future`);
+      }
+      if (e.configuration && !e.actionId) {
+        throw new BadRequestException(`${where}.configuration needs ${where}.actionId (the configuration id it belongs to)`);
+      }
+    });
+  }
+
+  /** Inserts the events not stored yet; returns how many were stored. */
+  private async store(em: EntityManager, tenant: number, events: UserActionEventDto[]): Promise<number> {
+    const existing = new Set<string>();
+    for (let i = 0; i < events.length; i += INSERT_CHUNK) {
+      const ids = events.slice(i, i + INSERT_CHUNK).map((e) => e.eventId);
+      const rows: Array<{ eventId: string }> = await em
+        .createQueryBuilder()
+        .select('ua.event_id', 'eventId')
+        .from(UserActionEntity, 'ua')
+        .where('ua.tenant = :tenant AND ua.event_id IN (:...ids)', { tenant, ids })
+        .getRawMany();
+      for (const r of rows) existing.add(r.eventId);
+    }
+    const fresh = events.filter((e) => !existing.has(e.eventId));
+    for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
+      await em
+        .createQueryBuilder()
+        .insert()
+        .into(UserActionEntity)
+        .values(
+          fresh.slice(i, i + INSERT_CHUNK).map((e) => ({
+            tenant,
+            module: e.module,
+            action: e.action,
+            created: e.created,
+            aggregationLevel: AggregationLevel.RealTime,
+            count: 1,
+            country: e.country ?? null,
+            device: e.device ?? null,
+            actionLabel: e.actionLabel ?? null,
+            actionId: e.actionId ?? null,
+            actionParameter: e.actionParameter ?? null,
+            userId: e.userId ?? null,
+            eventId: e.eventId,
+          })),
+        )
+        .updateEntity(false)
+        .execute();
+    }
+    await this.upsertSnapshots(em, tenant, fresh);
+    return fresh.length;
+  }
+
+  private async upsertSnapshots(em: EntityManager, tenant: number, events: UserActionEventDto[]): Promise<void> {
+    const snapshots = events
+      .filter((e) => e.configuration && e.actionId)
+      .sort((a, b) => (a.actionId! < b.actionId! ? -1 : a.actionId! > b.actionId! ? 1 : a.created.getTime() - b.created.getTime()));
+    const sql =
+      this.db.dialect === 'mysql'
+        ? `INSERT INTO configuration_snapshot (tenant, configuration_id, thumbnail, part_list, plan_combined_ids, updated)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON DUPLICATE KEY UPDATE
+             thumbnail = IF(VALUES(updated) >= updated, COALESCE(VALUES(thumbnail), thumbnail), thumbnail),
+             part_list = IF(VALUES(updated) >= updated, COALESCE(VALUES(part_list), part_list), part_list),
+             plan_combined_ids = IF(VALUES(updated) >= updated, COALESCE(VALUES(plan_combined_ids), plan_combined_ids), plan_combined_ids),
+             updated = GREATEST(updated, VALUES(updated))`
+        : `INSERT INTO configuration_snapshot (tenant, configuration_id, thumbnail, part_list, plan_combined_ids, updated)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (tenant, configuration_id) DO UPDATE SET
+             thumbnail = COALESCE(excluded.thumbnail, thumbnail),
+             part_list = COALESCE(excluded.part_list, part_list),
+             plan_combined_ids = COALESCE(excluded.plan_combined_ids, plan_combined_ids),
+             updated = excluded.updated
+           WHERE excluded.updated >= configuration_snapshot.updated`;
+    for (const e of snapshots) {
+      const c = e.configuration!;
+      await em.query(sql, [
+        tenant,
+        e.actionId,
+        c.thumbnail ?? null,
+        c.partList === undefined ? null : JSON.stringify(c.partList),
+        c.planCombinedIds === undefined ? null : JSON.stringify(c.planCombinedIds),
+        this.db.instantParam(e.created),
+      ]);
+    }
+  }
+}

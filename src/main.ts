@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { API_PREFIX, configureApp } from './app.setup';
+import { developmentToken } from './auth/development-token';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { DEMO_TENANT, DemoDataService } from './demo/demo-data.service';
+
+function configOrExit(): AppConfig {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function bootstrap(): Promise<void> {
+  const config = configOrExit();
+  const demo = process.argv.includes('--demo');
+  if (demo && config.nodeEnv === 'production') {
+    process.stderr.write('--demo (demo data and a development token) is refused when NODE_ENV=production\n');
+    process.exit(1);
+  }
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bufferLogs: true });
+  configureApp(app);
+  if (demo) await app.get(DemoDataService).seedIfEmpty();
+  await app.listen(config.port);
+  const url = `http://localhost:${config.port}/${API_PREFIX}`;
+  const lines = [``, `Statistics service listening on ${url}`, `Swagger UI: ${url}/docs`];
+  if (demo && config.jwt.usesDevelopmentSecret) {
+    const token = developmentToken(config, { tenants: [DEMO_TENANT], ingest: true });
+    lines.push(
+      `Development token (tenant ${DEMO_TENANT}, TENANT_STATISTICS + statistics:ingest, 12 h) — paste it into "Authorize":`,
+      token,
+      `Try: curl -H "Authorization: Bearer <token>" ${url}/modules`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+void bootstrap();

@@ -1,0 +1,106 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { developmentToken } from '../../src/auth/development-token';
+import { FixedClock } from '../../src/common/clock';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { seedCatalogStatements } from '../../src/database/catalog-seed';
+
+/** Which database this jest run targets: `TEST_DB=mysql` (with TEST_DATABASE_URL) or SQLite. */
+export const TEST_DIALECT: 'mysql' | 'sqlite' = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
+
+const TABLES = ['user_action', 'configuration_snapshot', 'directory_user', 'catalog_action', 'catalog_module'];
+
+/**
+ * The MySQL database of this jest worker: `<TEST_DATABASE_URL's db>_w<worker>`, created when
+ * missing. Refuses any database whose name lacks "test".
+ */
+async function mysqlWorkerUrl(): Promise<string> {
+  const raw = process.env.TEST_DATABASE_URL;
+  if (!raw) throw new Error('TEST_DB=mysql needs TEST_DATABASE_URL (mysql://root@127.0.0.1:3306/statistics_test)');
+  const url = new URL(raw);
+  const base = url.pathname.replace(/^\//, '');
+  if (!base.includes('test')) throw new Error(`refusing to run tests against database "${base}": its name must contain "test"`);
+  const name = `${base}_w${process.env.JEST_WORKER_ID ?? '1'}`;
+  const admin = await createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  });
+  await admin.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  await admin.end();
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export interface TestAppOptions {
+  /** Extra environment variables for loadConfig (e.g. STATISTICS_TIME_ZONE). */
+  env?: Record<string, string>;
+  /** The controlled "now" (default: the real now). */
+  now?: Date;
+}
+
+export class TestApp {
+  private constructor(
+    readonly app: NestExpressApplication,
+    readonly config: AppConfig,
+    readonly clock: FixedClock,
+    private readonly sqliteFile?: string,
+  ) {}
+
+  static async create(opts: TestAppOptions = {}): Promise<TestApp> {
+    let sqliteFile: string | undefined;
+    const env: Record<string, string> = { LOG_LEVEL: 'silent', ...opts.env };
+    if (TEST_DIALECT === 'mysql') env.DATABASE_URL = await mysqlWorkerUrl();
+    else {
+      sqliteFile = join(tmpdir(), `statistics-test-${process.pid}-${randomBytes(4).toString('hex')}.sqlite`);
+      env.SQLITE_PATH = sqliteFile;
+    }
+    const config = loadConfig(env);
+    const clock = new FixedClock(opts.now ?? new Date());
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config, clock)] }).compile();
+    const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
+    configureApp(app);
+    await app.init();
+    const testApp = new TestApp(app, config, clock, sqliteFile);
+    await testApp.reset();
+    return testApp;
+  }
+
+  get http() {
+    return request(this.app.getHttpServer());
+  }
+
+  get dataSource(): DataSource {
+    return this.app.get(DataSource);
+  }
+
+  /** Empties every table and restores the seed catalog. */
+  async reset(): Promise<void> {
+    for (const t of TABLES) await this.dataSource.query(`DELETE FROM ${t}`);
+    for (const [sql, params] of seedCatalogStatements()) await this.dataSource.query(sql, params);
+  }
+
+  /** A development token: TENANT_STATISTICS on `tenants`, and the ingest scope when asked. */
+  token(tenants: number[], opts: { ingest?: boolean; expiresInSeconds?: number } = {}): string {
+    return developmentToken(this.config, { tenants, ...opts });
+  }
+
+  auth(tenants: number[], opts: { ingest?: boolean } = {}): { Authorization: string } {
+    return { Authorization: `Bearer ${this.token(tenants, opts)}` };
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    if (this.sqliteFile) for (const suffix of ['', '-wal', '-shm']) rmSync(this.sqliteFile + suffix, { force: true });
+  }
+}

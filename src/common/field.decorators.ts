@@ -19,7 +19,7 @@ import { DateTime } from 'luxon';
 const INT32_MAX = 2147483647;
 
 /** Strict ISO 8601 instant with a zone: `2016-06-01T07:54:07.000Z`, `2016-06-01T09:54:07+02:00`. */
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
 /** Parses a strict ISO 8601 instant with zone; `undefined` for anything else (dates without zone, Feb 30, …). */
 export function parseInstant(value: unknown): Date | undefined {

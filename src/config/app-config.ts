@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { IANAZone } from 'luxon';
 
 /** The secret `npm start` and `npm run token` use. Refused when NODE_ENV=production. */
@@ -108,6 +109,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     const pem = publicKey.replace(/\\n/g, '\n');
     if (!/-----BEGIN (RSA |EC )?PUBLIC KEY-----/.test(pem)) {
       throw new ConfigError('JWT_PUBLIC_KEY', 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+    }
+    let keyType: string | undefined;
+    try {
+      keyType = createPublicKey(pem).asymmetricKeyType;
+    } catch {
+      throw new ConfigError('JWT_PUBLIC_KEY', 'is not a readable PEM public key');
+    }
+    if (keyType !== 'rsa' && keyType !== 'ec') {
+      throw new ConfigError('JWT_PUBLIC_KEY', `must be an RSA or EC public key (RS256/ES256), got ${keyType ?? 'an unknown key type'}`);
     }
     config.jwt = { key: pem, algorithms: ['RS256', 'ES256'], usesDevelopmentSecret: false };
   } else if (secret) {

@@ -1,0 +1,228 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './app-config';
+
+/** Runs loadConfig and returns the ConfigError it throws (fails the test when it throws nothing or something else). */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error(`loadConfig(${JSON.stringify(env)}) did not throw`);
+}
+
+function expectRejected(env: Record<string, string>, variable: string): void {
+  const err = configError(env);
+  expect(err.variable).toBe(variable);
+  expect(err.message).toContain(variable);
+}
+
+const rsaPublicPem = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+}).publicKey;
+
+const ecPublicPem = generateKeyPairSync('ec', {
+  namedCurve: 'P-256',
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+}).publicKey;
+
+const STRONG_SECRET = 'a-production-secret-with-more-than-32-characters';
+
+describe('loadConfig', () => {
+  describe('defaults (empty environment)', () => {
+    const config = loadConfig({});
+
+    it('runs in development on port 3000 with the embedded SQLite file', () => {
+      expect(config.nodeEnv).toBe('development');
+      expect(config.port).toBe(3000);
+      expect(config.database).toEqual({ type: 'sqlite', path: './data/statistics.sqlite' });
+    });
+
+    it('verifies HS256 with the development secret and checks no issuer or audience', () => {
+      expect(config.jwt).toEqual({
+        key: DEVELOPMENT_JWT_SECRET,
+        algorithms: ['HS256'],
+        usesDevelopmentSecret: true,
+        issuer: undefined,
+        audience: undefined,
+      });
+    });
+
+    it('uses the documented defaults for links, calendar, rollup, logging and limits', () => {
+      expect(config.configurationLinkBase).toBe('https://www.roomle.com/t/cp/');
+      expect(config.timeZone).toBe('UTC');
+      expect(config.rollup).toEqual({ dailyAfterDays: 30, monthlyAfterDays: 180, cron: '0 7 * * * *', enabled: true });
+      expect(config.logLevel).toBe('info');
+      expect(config.bodyLimit).toBe('2mb');
+      expect(config.queryTimeoutMs).toBe(30000);
+    });
+
+    it('treats blank variables as unset', () => {
+      const blank = loadConfig({ PORT: '  ', DATABASE_URL: '', STATISTICS_TIME_ZONE: ' ', LOG_LEVEL: '' });
+      expect(blank.port).toBe(3000);
+      expect(blank.database).toEqual({ type: 'sqlite', path: './data/statistics.sqlite' });
+      expect(blank.timeZone).toBe('UTC');
+      expect(blank.logLevel).toBe('info');
+    });
+  });
+
+  describe('valid values are taken', () => {
+    it('reads every variable', () => {
+      const config = loadConfig({
+        NODE_ENV: 'production',
+        PORT: '8080',
+        DATABASE_URL: 'mysql://user:pass@db.internal:3306/statistics',
+        DATABASE_READ_URLS: 'mysql://ro@replica1:3306/statistics, mysql://ro@replica2:3306/statistics',
+        JWT_SECRET: STRONG_SECRET,
+        JWT_ISSUER: 'https://auth.example.com',
+        JWT_AUDIENCE: 'statistics',
+        CONFIGURATION_LINK_BASE: 'https://shop.example.com/configure/',
+        STATISTICS_TIME_ZONE: 'Europe/Vienna',
+        ROLLUP_DAILY_AFTER_DAYS: '7',
+        ROLLUP_MONTHLY_AFTER_DAYS: '60',
+        ROLLUP_CRON: '0 */5 * * * *',
+        ROLLUP_ENABLED: 'false',
+        LOG_LEVEL: 'WARN',
+        BODY_LIMIT: '512kb',
+        QUERY_TIMEOUT_MS: '5000',
+      });
+      expect(config.nodeEnv).toBe('production');
+      expect(config.port).toBe(8080);
+      expect(config.database).toEqual({
+        type: 'mysql',
+        url: 'mysql://user:pass@db.internal:3306/statistics',
+        readUrls: ['mysql://ro@replica1:3306/statistics', 'mysql://ro@replica2:3306/statistics'],
+      });
+      expect(config.jwt).toEqual({
+        key: STRONG_SECRET,
+        algorithms: ['HS256'],
+        usesDevelopmentSecret: false,
+        issuer: 'https://auth.example.com',
+        audience: 'statistics',
+      });
+      expect(config.configurationLinkBase).toBe('https://shop.example.com/configure/');
+      expect(config.timeZone).toBe('Europe/Vienna');
+      expect(config.rollup).toEqual({ dailyAfterDays: 7, monthlyAfterDays: 60, cron: '0 */5 * * * *', enabled: false });
+      expect(config.logLevel).toBe('warn');
+      expect(config.bodyLimit).toBe('512kb');
+      expect(config.queryTimeoutMs).toBe(5000);
+    });
+
+    it('takes SQLITE_PATH when DATABASE_URL is absent', () => {
+      expect(loadConfig({ SQLITE_PATH: '/tmp/x.sqlite' }).database).toEqual({ type: 'sqlite', path: '/tmp/x.sqlite' });
+    });
+
+    it('takes an RSA public key for RS256/ES256 (also with escaped newlines, as in a one-line .env)', () => {
+      const config = loadConfig({ JWT_PUBLIC_KEY: rsaPublicPem.replace(/\n/g, '\\n') });
+      expect(config.jwt.key.trim()).toBe(rsaPublicPem.trim());
+      expect(config.jwt.algorithms).toEqual(['RS256', 'ES256']);
+      expect(config.jwt.usesDevelopmentSecret).toBe(false);
+    });
+
+    it('takes an EC public key', () => {
+      expect(loadConfig({ JWT_PUBLIC_KEY: ecPublicPem }).jwt.key).toBe(ecPublicPem.trim());
+    });
+
+    it('accepts the boundary values of the numeric variables', () => {
+      expect(loadConfig({ PORT: '0' }).port).toBe(0);
+      expect(loadConfig({ PORT: '65535' }).port).toBe(65535);
+      expect(loadConfig({ ROLLUP_DAILY_AFTER_DAYS: '1', ROLLUP_MONTHLY_AFTER_DAYS: '2' }).rollup).toMatchObject({
+        dailyAfterDays: 1,
+        monthlyAfterDays: 2,
+      });
+    });
+  });
+
+  describe('an invalid variable throws ConfigError naming it', () => {
+    it.each([
+      ['PORT', 'abc'],
+      ['PORT', '-1'],
+      ['PORT', '65536'],
+      ['PORT', '80.5'],
+      ['DATABASE_URL', 'not a url'],
+      ['DATABASE_URL', 'postgres://user@host:5432/statistics'],
+      ['DATABASE_URL', 'mysql://user@host:3306/'],
+      ['DATABASE_READ_URLS', 'mysql://ro@replica:3306/'],
+      ['STATISTICS_TIME_ZONE', 'Mars/Olympus_Mons'],
+      ['STATISTICS_TIME_ZONE', 'CEST+99'],
+      ['ROLLUP_DAILY_AFTER_DAYS', '0'],
+      ['ROLLUP_DAILY_AFTER_DAYS', 'thirty'],
+      ['ROLLUP_MONTHLY_AFTER_DAYS', '-5'],
+      ['ROLLUP_CRON', 'every hour'],
+      ['ROLLUP_CRON', '* * * * * * *'],
+      ['ROLLUP_ENABLED', 'maybe'],
+      ['LOG_LEVEL', 'loud'],
+      ['BODY_LIMIT', '2 gigabytes'],
+      ['BODY_LIMIT', '10gb'],
+      ['BODY_LIMIT', 'mb'],
+      ['CONFIGURATION_LINK_BASE', 'ftp://files.example.com/'],
+      ['CONFIGURATION_LINK_BASE', 'no url at all'],
+      ['QUERY_TIMEOUT_MS', '50'],
+      ['JWT_PUBLIC_KEY', 'garbage'],
+      ['JWT_PUBLIC_KEY', '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----'],
+    ])('%s=%j', (variable, value) => {
+      expectRejected(
+        variable === 'DATABASE_READ_URLS' ? { DATABASE_URL: 'mysql://u@h:3306/db', [variable]: value } : { [variable]: value },
+        variable,
+      );
+    });
+
+    it('ROLLUP_MONTHLY_AFTER_DAYS not greater than ROLLUP_DAILY_AFTER_DAYS', () => {
+      expectRejected({ ROLLUP_DAILY_AFTER_DAYS: '30', ROLLUP_MONTHLY_AFTER_DAYS: '30' }, 'ROLLUP_MONTHLY_AFTER_DAYS');
+      expectRejected({ ROLLUP_MONTHLY_AFTER_DAYS: '20' }, 'ROLLUP_MONTHLY_AFTER_DAYS');
+    });
+
+    it('JWT_PUBLIC_KEY with PEM armour around something that is no key', () => {
+      expectRejected({ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----' }, 'JWT_PUBLIC_KEY');
+    });
+
+    it('JWT_PUBLIC_KEY of a key type neither RS256 nor ES256 can use (Ed25519)', () => {
+      const ed = generateKeyPairSync('ed25519', {
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      }).publicKey;
+      expectRejected({ JWT_PUBLIC_KEY: ed }, 'JWT_PUBLIC_KEY');
+    });
+
+    it('both JWT_SECRET and JWT_PUBLIC_KEY', () => {
+      const err = configError({ JWT_SECRET: STRONG_SECRET, JWT_PUBLIC_KEY: rsaPublicPem });
+      expect(err.variable).toBe('JWT_SECRET');
+      expect(err.message).toContain('JWT_SECRET');
+      expect(err.message).toContain('JWT_PUBLIC_KEY');
+    });
+
+    it('the message starts with a fixed prefix operators can grep for', () => {
+      expect(configError({ PORT: 'abc' }).message).toBe('Invalid configuration: PORT must be a whole number, got "abc"');
+    });
+  });
+
+  describe('NODE_ENV=production', () => {
+    it('refuses to start without a key', () => {
+      expectRejected({ NODE_ENV: 'production' }, 'JWT_SECRET');
+    });
+
+    it('refuses the documented development secret', () => {
+      expectRejected({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET }, 'JWT_SECRET');
+    });
+
+    it('refuses a secret shorter than 32 characters', () => {
+      expectRejected({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(31) }, 'JWT_SECRET');
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).jwt.key).toBe('x'.repeat(32));
+    });
+
+    it('starts with a public key', () => {
+      const config = loadConfig({ NODE_ENV: 'production', JWT_PUBLIC_KEY: rsaPublicPem });
+      expect(config.jwt.algorithms).toEqual(['RS256', 'ES256']);
+      expect(config.jwt.usesDevelopmentSecret).toBe(false);
+    });
+
+    it('outside production, the development secret and short secrets are allowed', () => {
+      expect(loadConfig({ JWT_SECRET: DEVELOPMENT_JWT_SECRET }).jwt.usesDevelopmentSecret).toBe(true);
+      expect(loadConfig({ JWT_SECRET: 'short' }).jwt).toMatchObject({ key: 'short', usesDevelopmentSecret: false });
+    });
+  });
+});

@@ -1,0 +1,69 @@
+import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotAcceptableResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { TenantIdPipe } from '../../auth/access.guard';
+import { Authenticated } from '../../auth/authenticated.decorator';
+import { TENANT_STATISTICS } from '../../auth/principal';
+import { CsvResult } from '../output/csv';
+import type { OutputFormat } from '../output/negotiate';
+import { OutputInterceptor, ResponseFormat } from '../output/output.interceptor';
+import { fileStamp } from '../statistics-query.dto';
+import { ConfigurationsQueryDto, ConfigurationsResponseDto } from './configurations.dto';
+import { ConfigurationRow, ConfigurationsService } from './configurations.service';
+
+const SAMPLE_CSV = [
+  '"link","thumbnail","created","action","actionParameter","count","aggregationLevel","userEmail","partList","planCombinedIds"',
+  '"https://www.roomle.com/t/cp/?id=conf:igu:ration1","https://url.to.perspective/image1.jpg","2021-09-21T12:17:59.968Z","Save","",1,"real time","email.with@consent.com","{""originPart"":{""articleNr"":""article1"",""count"":1}}",""',
+].join('\n');
+
+@ApiTags('statistics')
+@Controller('tenants/:id/configurations')
+@UseInterceptors(OutputInterceptor)
+export class ConfigurationsController {
+  constructor(private readonly service: ConfigurationsService) {}
+
+  @Get()
+  @Authenticated({ tenantRight: TENANT_STATISTICS })
+  @ApiOperation({
+    summary: 'Configuration actions (views, saves, exports …) with links, snapshots and consented e-mails',
+    description:
+      'Rows of catalog actions flagged as configuration actions in [from, to) (default: the last 30 days up to now), ordered by ' +
+      'action name, then created descending. JSON is paged (limit/offset, meta.total counts all matches); CSV streams every match.',
+  })
+  @ApiParam({ name: 'id', description: 'Tenant id', example: 1 })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({
+    type: ConfigurationsResponseDto,
+    content: {
+      'application/json': { schema: { $ref: '#/components/schemas/ConfigurationsResponseDto' } },
+      'text/csv': { schema: { type: 'string' }, example: SAMPLE_CSV },
+    },
+  })
+  @ApiBadRequestResponse({ description: 'A bad parameter (named in the message)' })
+  @ApiNotAcceptableResponse({ description: 'Accept allows neither JSON nor CSV' })
+  async configurations(
+    @Param('id', TenantIdPipe) tenant: number,
+    @Query() query: ConfigurationsQueryDto,
+    @ResponseFormat() format: OutputFormat,
+  ): Promise<ConfigurationsResponseDto | CsvResult<ConfigurationRow>> {
+    if (format === 'json') {
+      return this.service.page(tenant, query);
+    }
+    const { from, to, rows } = this.service.stream(tenant, query);
+    return new CsvResult<ConfigurationRow>(
+      `tenant-${tenant}-configurations-${fileStamp(from)}_${fileStamp(to)}.csv`,
+      [
+        { label: 'link', value: (r) => r.link },
+        { label: 'thumbnail', value: (r) => r.thumbnail ?? '' },
+        { label: 'created', value: (r) => r.created },
+        { label: 'action', value: (r) => r.action },
+        { label: 'actionParameter', value: (r) => r.actionParameter ?? '' },
+        { label: 'count', value: (r) => r.count },
+        { label: 'aggregationLevel', value: (r) => r.aggregationLevel },
+        { label: 'userEmail', value: (r) => r.userEmail ?? '' },
+        { label: 'partList', value: (r) => r.partListText },
+        { label: 'planCombinedIds', value: (r) => r.planCombinedIdsText },
+      ],
+      rows,
+    );
+  }
+}

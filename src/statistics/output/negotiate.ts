@@ -1,0 +1,41 @@
+import { BadRequestException, NotAcceptableException } from '@nestjs/common';
+
+export type OutputFormat = 'json' | 'csv';
+
+const OFFERS: Array<{ format: OutputFormat; type: string; sub: string }> = [
+  { format: 'json', type: 'application', sub: 'json' },
+  { format: 'csv', type: 'text', sub: 'csv' },
+];
+
+/**
+ * `?format=csv|json` wins; otherwise the Accept header: the acceptable offer with the highest
+ * q (then the most specific match, then JSON). No Accept, `*\/*` → JSON; nothing acceptable → 406.
+ */
+export function negotiateFormat(accept: string | undefined, format: unknown): OutputFormat {
+  if (format !== undefined) {
+    if (format === 'csv' || format === 'json') return format;
+    throw new BadRequestException('format must be one of: csv, json');
+  }
+  if (!accept || !accept.trim()) return 'json';
+  let best: { format: OutputFormat; q: number; specificity: number; order: number } | undefined;
+  for (const part of accept.split(',')) {
+    const [range, ...params] = part.trim().split(';').map((s) => s.trim().toLowerCase());
+    if (!range) continue;
+    const [type, sub] = range.split('/');
+    let q = 1;
+    for (const p of params) {
+      const m = /^q=([0-9.]+)$/.exec(p);
+      if (m) q = Number(m[1]);
+    }
+    if (!(q > 0)) continue;
+    OFFERS.forEach((offer, order) => {
+      const specificity = type === offer.type && sub === offer.sub ? 2 : type === offer.type && sub === '*' ? 1 : type === '*' && sub === '*' ? 0 : -1;
+      if (specificity < 0) return;
+      if (!best || q > best.q || (q === best.q && (specificity > best.specificity || (specificity === best.specificity && order < best.order)))) {
+        best = { format: offer.format, q, specificity, order };
+      }
+    });
+  }
+  if (!best) throw new NotAcceptableException('Accept allows neither application/json nor text/csv (or use ?format=csv|json)');
+  return best.format;
+}

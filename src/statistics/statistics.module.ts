@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { AggregatedController } from './aggregated/aggregated.controller';
+import { AggregatedService } from './aggregated/aggregated.service';
+import { ConfigurationsController } from './configurations/configurations.controller';
+import { ConfigurationsService } from './configurations/configurations.service';
+import { OutputInterceptor } from './output/output.interceptor';
+import { UserActionsController } from './user-actions/user-actions.controller';
+import { UserActionsService } from './user-actions/user-actions.service';
+
+/** The read API: useractions, userActionsAggregated, configurations — JSON or CSV. */
+@Module({
+  imports: [AuthModule],
+  controllers: [UserActionsController, AggregatedController, ConfigurationsController],
+  providers: [UserActionsService, AggregatedService, ConfigurationsService, OutputInterceptor],
+})
+export class StatisticsModule {}

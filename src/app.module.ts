@@ -7,6 +7,7 @@ import { DemoModule } from './demo/demo.module';
 import { DirectoryModule } from './directory/directory.module';
 import { HealthModule } from './health/health.module';
 import { IngestionModule } from './ingestion/ingestion.module';
+import { RollupModule } from './rollup/rollup.module';
 import { StatisticsModule } from './statistics/statistics.module';
 
 @Module({})
@@ -15,7 +16,7 @@ export class AppModule {
   static register(config: AppConfig, clock: Clock = new SystemClock()): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.register(config, clock), DatabaseModule, HealthModule, IngestionModule, DirectoryModule, StatisticsModule, DemoModule],
+      imports: [CoreModule.register(config, clock), DatabaseModule, HealthModule, IngestionModule, DirectoryModule, StatisticsModule, RollupModule, DemoModule],
     };
   }
 }

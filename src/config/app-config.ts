@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto';
+import { CronTime } from 'cron';
 import { IANAZone } from 'luxon';
 
 /** The secret `npm start` and `npm run token` use. Refused when NODE_ENV=production. */
@@ -150,8 +151,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const monthly = int(env, 'ROLLUP_MONTHLY_AFTER_DAYS', 180, 1, 36500);
   if (monthly <= daily) throw new ConfigError('ROLLUP_MONTHLY_AFTER_DAYS', `must be greater than ROLLUP_DAILY_AFTER_DAYS (${daily})`);
   const cron = str(env, 'ROLLUP_CRON') ?? '0 7 * * * *';
-  if (cron.split(/\s+/).length < 5 || cron.split(/\s+/).length > 6) {
-    throw new ConfigError('ROLLUP_CRON', `must be a cron expression of 5 or 6 fields, got "${cron}"`);
+  try {
+    new CronTime(cron, 'UTC');
+  } catch (err) {
+    throw new ConfigError('ROLLUP_CRON', `must be a cron expression (5 or 6 fields), got "${cron}": ${(err as Error).message}`);
   }
   config.rollup = { dailyAfterDays: daily, monthlyAfterDays: monthly, cron, enabled: bool(env, 'ROLLUP_ENABLED', true) };
 

@@ -17,7 +17,8 @@ export enum AggregationLevel {
 @Index('uq_user_action_event', ['tenant', 'eventId'], { unique: true })
 @Index('ix_user_action_tenant_created', ['tenant', 'created'])
 @Index('ix_user_action_tenant_module_action_created', ['tenant', 'module', 'action', 'created'])
-@Index('ix_user_action_level_created', ['aggregationLevel', 'created'])
+@Index('ix_user_action_tenant_level_created', ['tenant', 'aggregationLevel', 'created'])
+@Index('uq_user_action_rollup', ['tenant', 'aggregationLevel', 'created', 'rollupKey'], { unique: true })
 export class UserActionEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
@@ -47,6 +48,19 @@ export class UserActionEntity {
   userId: string | null;
   @Column({ name: 'event_id', type: 'varchar', length: 64, nullable: true })
   eventId: string | null;
+  /** Aggregated rows only: hash of the kept keys, unique per (tenant, level, period). */
+  @Column({ name: 'rollup_key', type: 'varchar', length: 32, nullable: true })
+  rollupKey: string | null;
+}
+
+@Entity('rollup_lease')
+export class RollupLeaseEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  name: string;
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  holder: string | null;
+  @Column({ name: 'expires_at', type: 'datetime', precision: 3, nullable: true })
+  expiresAt: Date | null;
 }
 
 @Entity('configuration_snapshot')
@@ -105,4 +119,5 @@ export const ENTITIES = [
   DirectoryUserEntity,
   CatalogModuleEntity,
   CatalogActionEntity,
+  RollupLeaseEntity,
 ];

@@ -59,7 +59,7 @@ export class TestApp {
 
   static async create(opts: TestAppOptions = {}): Promise<TestApp> {
     let sqliteFile: string | undefined;
-    const env: Record<string, string> = { LOG_LEVEL: 'silent', ...opts.env };
+    const env: Record<string, string> = { LOG_LEVEL: 'silent', ROLLUP_ENABLED: 'false', ...opts.env };
     if (TEST_DIALECT === 'mysql') env.DATABASE_URL = await mysqlWorkerUrl();
     else {
       sqliteFile = join(tmpdir(), `statistics-test-${process.pid}-${randomBytes(4).toString('hex')}.sqlite`);

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Database } from '../database/database.service';
+import { RollupLeaseEntity } from '../database/entities';
+import { toInstant } from '../database/values';
+
+export const LEASE_NAME = 'rollup';
+export const LEASE_TTL_MS = 60_000;
+
+/**
+ * One rollup runner at a time across every replica and CLI: a row in `rollup_lease` taken with a
+ * conditional UPDATE (works the same on MySQL, MariaDB and SQLite). The holder renews it after
+ * every chunk; a holder that dies simply stops renewing and the lease expires after
+ * LEASE_TTL_MS. Correctness never rests on the lease alone: every chunk is one transaction.
+ */
+export class RollupLease {
+  readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+  constructor(
+    private readonly db: Database,
+    private readonly ttlMs = LEASE_TTL_MS,
+  ) {}
+
+  private update(set: Partial<RollupLeaseEntity>, where: string, params: Record<string, unknown>) {
+    return this.db.transaction((em) =>
+      em
+        .createQueryBuilder()
+        .update(RollupLeaseEntity)
+        .set(set)
+        .where(`name = :name AND (${where})`, { name: LEASE_NAME, ...params })
+        .execute(),
+    );
+  }
+
+  /** Takes the lease when it is free, expired, or already ours. */
+  async acquire(): Promise<boolean> {
+    const now = new Date();
+    const res = await this.update(
+      { holder: this.holder, expiresAt: new Date(now.getTime() + this.ttlMs) },
+      'holder IS NULL OR expires_at IS NULL OR expires_at < :now OR holder = :holder',
+      { now, holder: this.holder },
+    );
+    return (res.affected ?? 0) > 0;
+  }
+
+  /** Extends the lease; false when it was lost (expired and taken by another runner). */
+  async renew(): Promise<boolean> {
+    const res = await this.update({ expiresAt: new Date(Date.now() + this.ttlMs) }, 'holder = :holder', { holder: this.holder });
+    return (res.affected ?? 0) > 0;
+  }
+
+  async release(): Promise<void> {
+    await this.update({ holder: null, expiresAt: null }, 'holder = :holder', { holder: this.holder });
+  }
+
+  /** Who holds the lease now, for the "skipped" message. */
+  async current(): Promise<{ holder: string | null; expiresAt: Date | null }> {
+    const rows: Array<{ holder: string | null; expiresAt: unknown }> = await this.db.read((em) =>
+      em.query('SELECT holder, expires_at AS expiresAt FROM rollup_lease WHERE name = ?', [LEASE_NAME]),
+    );
+    const row = rows[0];
+    return { holder: row?.holder ?? null, expiresAt: row?.expiresAt ? toInstant(row.expiresAt) : null };
+  }
+}

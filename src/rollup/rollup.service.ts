@@ -1,0 +1,269 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { Calendar } from '../common/calendar';
+import { AppConfig } from '../config/app-config';
+import { Database } from '../database/database.service';
+import { AggregationLevel, UserActionEntity } from '../database/entities';
+import { toInstant, toInt, toStringOrNull } from '../database/values';
+import { RollupLease } from './rollup-lease';
+
+const DAY_MS = 86_400_000;
+const UPSERT_ROWS = 200;
+const DELETE_IDS = 1000;
+
+export interface RollupOptions {
+  /** The instant the thresholds are measured from (default: now). */
+  asOf?: Date;
+  /** Only this tenant. */
+  tenant?: number;
+  /** Report what would be rolled, change nothing. */
+  dryRun?: boolean;
+  /** Rows per transaction (default 5000). */
+  chunkRows?: number;
+  /** Called after every chunk. */
+  onProgress?: (p: RollupProgress) => void;
+  /** Stops the pass between two chunks (shutdown). */
+  signal?: AbortSignal;
+}
+
+export interface RollupProgress {
+  step: 'daily' | 'monthly';
+  tenant: number;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsDeleted: number;
+}
+
+export interface RollupSummary {
+  asOf: string;
+  dailyCutoff: string;
+  monthlyCutoff: string;
+  dryRun: boolean;
+  /** Set when the pass did not run (another runner holds the lease). */
+  skipped?: string;
+  /** Distinct (tenant, level, period) aggregates written to. */
+  periods: number;
+  rowsRead: number;
+  rowsWritten: number;
+  rowsDeleted: number;
+  seconds: number;
+}
+
+interface SourceRow {
+  id: unknown;
+  module: unknown;
+  action: unknown;
+  created: unknown;
+  country: unknown;
+  device: unknown;
+  actionLabel: unknown;
+  actionId: unknown;
+  actionParameter: unknown;
+  count: unknown;
+}
+
+interface Group {
+  period: Date;
+  key: string;
+  values: [number, number, string | null, string | null, string | null, string | null, string | null];
+  count: number;
+}
+
+/**
+ * Compaction (spec §1): real-time rows of whole days older than ROLLUP_DAILY_AFTER_DAYS become
+ * daily rows, daily rows of whole months older than ROLLUP_MONTHLY_AFTER_DAYS become monthly rows.
+ *
+ * Exactly once: each chunk is one transaction that upserts the merged rows (adding to an
+ * aggregate that already exists for the same key and period) and deletes the rows it merged,
+ * so a crash at any point leaves every sum intact and the next pass continues. On MySQL the
+ * chunk's rows are locked (FOR UPDATE), so even two runners that overlap cannot merge a row twice.
+ */
+@Injectable()
+export class RollupService {
+  private readonly logger = new Logger(RollupService.name);
+  private readonly calendar: Calendar;
+
+  constructor(
+    private readonly db: Database,
+    private readonly config: AppConfig,
+  ) {
+    this.calendar = new Calendar(config.timeZone);
+  }
+
+  /** Rows created before these instants are rolled (whole days / months beyond the thresholds). */
+  cutoffs(asOf: Date): { daily: Date; monthly: Date } {
+    return {
+      daily: this.calendar.startOfDay(new Date(asOf.getTime() - this.config.rollup.dailyAfterDays * DAY_MS)),
+      monthly: this.calendar.startOfMonth(new Date(asOf.getTime() - this.config.rollup.monthlyAfterDays * DAY_MS)),
+    };
+  }
+
+  async run(opts: RollupOptions = {}): Promise<RollupSummary> {
+    const started = Date.now();
+    const asOf = opts.asOf ?? new Date();
+    const cut = this.cutoffs(asOf);
+    const summary: RollupSummary = {
+      asOf: asOf.toISOString(),
+      dailyCutoff: cut.daily.toISOString(),
+      monthlyCutoff: cut.monthly.toISOString(),
+      dryRun: !!opts.dryRun,
+      periods: 0,
+      rowsRead: 0,
+      rowsWritten: 0,
+      rowsDeleted: 0,
+      seconds: 0,
+    };
+    const lease = new RollupLease(this.db);
+    if (!opts.dryRun && !(await lease.acquire())) {
+      const cur = await lease.current();
+      summary.skipped = `another rollup runner holds the lease (${cur.holder} until ${cur.expiresAt?.toISOString()})`;
+      return summary;
+    }
+    try {
+      const tenants = opts.tenant !== undefined ? [opts.tenant] : await this.tenants();
+      const periods = new Set<string>();
+      const steps = [
+        { step: 'daily' as const, from: AggregationLevel.RealTime, to: AggregationLevel.Daily, cutoff: cut.daily },
+        { step: 'monthly' as const, from: AggregationLevel.Daily, to: AggregationLevel.Monthly, cutoff: cut.monthly },
+      ];
+      for (const s of steps) {
+        for (const tenant of tenants) {
+          const progress: RollupProgress = { step: s.step, tenant, rowsRead: 0, rowsWritten: 0, rowsDeleted: 0 };
+          const onChunk = (read: number, written: number, deleted: number, chunkPeriods: string[]) => {
+            progress.rowsRead += read;
+            progress.rowsWritten += written;
+            progress.rowsDeleted += deleted;
+            summary.rowsRead += read;
+            summary.rowsWritten += written;
+            summary.rowsDeleted += deleted;
+            for (const p of chunkPeriods) periods.add(`${tenant}:${s.to}:${p}`);
+            opts.onProgress?.({ ...progress });
+          };
+          if (opts.dryRun) await this.simulate(tenant, s.from, s.cutoff, opts.chunkRows ?? 5000, onChunk);
+          else {
+            for (;;) {
+              if (opts.signal?.aborted) throw new Error('rollup pass stopped (shutdown); the next pass continues');
+              const done = await this.db.transaction((em) => this.compactChunk(em, tenant, s.from, s.to, s.cutoff, opts.chunkRows ?? 5000));
+              if (done.read === 0) break;
+              onChunk(done.read, done.written, done.read, done.periods);
+              if (!(await lease.renew())) throw new Error('rollup lease lost to another runner; stopping after a complete chunk');
+            }
+          }
+        }
+      }
+      summary.periods = periods.size;
+      summary.seconds = (Date.now() - started) / 1000;
+      return summary;
+    } finally {
+      if (!opts.dryRun) await lease.release().catch((err) => this.logger.warn(`could not release the rollup lease: ${err}`));
+    }
+  }
+
+  private async tenants(): Promise<number[]> {
+    const rows: Array<{ tenant: unknown }> = await this.db.read((em) =>
+      em.createQueryBuilder().select('DISTINCT ua.tenant', 'tenant').from(UserActionEntity, 'ua').orderBy('tenant', 'ASC').getRawMany(),
+    );
+    return rows.map((r) => toInt(r.tenant));
+  }
+
+  private sourceQuery(em: EntityManager, tenant: number, level: AggregationLevel, cutoff: Date, limit: number) {
+    return em
+      .createQueryBuilder()
+      .from(UserActionEntity, 'ua')
+      .select('ua.id', 'id')
+      .addSelect('ua.module', 'module')
+      .addSelect('ua.action', 'action')
+      .addSelect('ua.created', 'created')
+      .addSelect('ua.country', 'country')
+      .addSelect('ua.device', 'device')
+      .addSelect('ua.actionLabel', 'actionLabel')
+      .addSelect('ua.actionId', 'actionId')
+      .addSelect('ua.actionParameter', 'actionParameter')
+      .addSelect('ua.count', 'count')
+      .where('ua.tenant = :tenant AND ua.aggregationLevel = :level AND ua.created < :cutoff', { tenant, level, cutoff })
+      .orderBy('ua.created', 'ASC')
+      .addOrderBy('ua.id', 'ASC')
+      .limit(limit);
+  }
+
+  private group(rows: SourceRow[], target: AggregationLevel): Map<string, Group> {
+    const groups = new Map<string, Group>();
+    for (const r of rows) {
+      const created = toInstant(r.created);
+      const period = target === AggregationLevel.Daily ? this.calendar.startOfDay(created) : this.calendar.startOfMonth(created);
+      const values: Group['values'] = [
+        toInt(r.module),
+        toInt(r.action),
+        toStringOrNull(r.country),
+        toStringOrNull(r.device),
+        toStringOrNull(r.actionLabel),
+        toStringOrNull(r.actionId),
+        toStringOrNull(r.actionParameter),
+      ];
+      const key = createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32);
+      const id = `${period.getTime()}:${key}`;
+      const g = groups.get(id);
+      if (g) g.count += toInt(r.count);
+      else groups.set(id, { period, key, values, count: toInt(r.count) });
+    }
+    return groups;
+  }
+
+  /** One transaction: merge up to `limit` rows of `from` level into `to` level rows, delete them. */
+  private async compactChunk(
+    em: EntityManager,
+    tenant: number,
+    from: AggregationLevel,
+    to: AggregationLevel,
+    cutoff: Date,
+    limit: number,
+  ): Promise<{ read: number; written: number; periods: string[] }> {
+    const qb = this.sourceQuery(em, tenant, from, cutoff, limit);
+    if (this.db.dialect === 'mysql') qb.setLock('pessimistic_write');
+    const rows = await qb.getRawMany<SourceRow>();
+    if (rows.length === 0) return { read: 0, written: 0, periods: [] };
+    const groups = [...this.group(rows, to).values()];
+    const cols = '(tenant, module, action, country, device, action_label, action_id, action_parameter, created, aggregation_level, count, rollup_key)';
+    const conflict =
+      this.db.dialect === 'mysql'
+        ? 'ON DUPLICATE KEY UPDATE count = count + VALUES(count)'
+        : 'ON CONFLICT (tenant, aggregation_level, created, rollup_key) DO UPDATE SET count = user_action.count + excluded.count';
+    for (let i = 0; i < groups.length; i += UPSERT_ROWS) {
+      const slice = groups.slice(i, i + UPSERT_ROWS);
+      const params = slice.flatMap((g) => [tenant, ...g.values, this.db.instantParam(g.period), to, g.count, g.key]);
+      const placeholders = slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+      await em.query(`INSERT INTO user_action ${cols} VALUES ${placeholders} ${conflict}`, params);
+    }
+    const ids = rows.map((r) => r.id);
+    for (let i = 0; i < ids.length; i += DELETE_IDS) {
+      await em.createQueryBuilder().delete().from(UserActionEntity).where('id IN (:...ids)', { ids: ids.slice(i, i + DELETE_IDS) }).execute();
+    }
+    return { read: rows.length, written: groups.length, periods: [...new Set(groups.map((g) => g.period.toISOString()))] };
+  }
+
+  /** Dry run: walks the rows a pass would merge (keyset by created, id) and counts, writing nothing. */
+  private async simulate(
+    tenant: number,
+    level: AggregationLevel,
+    cutoff: Date,
+    limit: number,
+    onChunk: (read: number, written: number, deleted: number, periods: string[]) => void,
+  ): Promise<void> {
+    const seen = new Set<string>();
+    let after: { created: Date; id: unknown } | undefined;
+    for (;;) {
+      const rows = await this.db.read((em) => {
+        const qb = this.sourceQuery(em, tenant, level, cutoff, limit);
+        if (after) qb.andWhere('(ua.created > :afterCreated OR (ua.created = :afterCreated AND ua.id > :afterId))', { afterCreated: after.created, afterId: after.id });
+        return qb.getRawMany<SourceRow>();
+      });
+      if (rows.length === 0) return;
+      const groups = [...this.group(rows, level + 1).entries()].filter(([id]) => !seen.has(id));
+      groups.forEach(([id]) => seen.add(id));
+      onChunk(rows.length, groups.length, rows.length, [...new Set(groups.map(([, g]) => g.period.toISOString()))]);
+      const last = rows[rows.length - 1];
+      after = { created: toInstant(last.created), id: last.id };
+    }
+  }
+}

@@ -8,7 +8,7 @@ export const DEVELOPMENT_JWT_SECRET = 'development-only-statistics-secret-never-
 export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
 
 export type DatabaseConfig =
-  | { type: 'mysql'; url: string; readUrls: string[] }
+  | { type: 'mysql'; url: string }
   | { type: 'sqlite'; path: string };
 
 /** A configuration value that cannot be used. The message always names the variable. */
@@ -39,8 +39,6 @@ export class AppConfig {
   rollup: { dailyAfterDays: number; monthlyAfterDays: number; cron: string; enabled: boolean };
   logLevel: string;
   bodyLimit: string;
-  /** Longest a database query may run for a request before the request fails (ms). */
-  queryTimeoutMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -93,12 +91,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const dbUrl = str(env, 'DATABASE_URL');
   if (dbUrl) {
-    const readUrls = (str(env, 'DATABASE_READ_URLS') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map((u) => mysqlUrl('DATABASE_READ_URLS', u));
-    config.database = { type: 'mysql', url: mysqlUrl('DATABASE_URL', dbUrl), readUrls };
+    config.database = { type: 'mysql', url: mysqlUrl('DATABASE_URL', dbUrl) };
   } else {
     config.database = { type: 'sqlite', path: str(env, 'SQLITE_PATH') ?? './data/statistics.sqlite' };
   }
@@ -165,6 +158,5 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const limit = str(env, 'BODY_LIMIT') ?? '2mb';
   if (!/^\d+(b|kb|mb)$/i.test(limit)) throw new ConfigError('BODY_LIMIT', `must look like 512kb or 2mb, got "${limit}"`);
   config.bodyLimit = limit;
-  config.queryTimeoutMs = int(env, 'QUERY_TIMEOUT_MS', 30000, 100, 3600000);
   return config;
 }

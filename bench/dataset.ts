@@ -1,0 +1,152 @@
+// Deterministic benchmark dataset, written through the service's own ingestion path
+// (IngestionService, batches of 1000, idempotent on eventId) and then compacted by the real
+// rollup pass. See bench/README.md.
+import { FixedClock } from '../src/common/clock';
+import { AppConfig } from '../src/config/app-config';
+import { Database } from '../src/database/database.service';
+import { DirectoryService } from '../src/directory/directory.service';
+import { UserActionEventDto } from '../src/ingestion/dto/ingest-user-actions.dto';
+import { IngestionService } from '../src/ingestion/ingestion.service';
+import { RollupService } from '../src/rollup/rollup.service';
+
+export const LARGE_TENANT = 1;
+export const SMALL_TENANTS = 49;
+const DAY = 86_400_000;
+
+export interface DatasetSpec {
+  scale: number;
+  seed: number;
+  /** "Now" of the dataset: the recent window is the 30 days before it. */
+  now: Date;
+}
+
+export function datasetSize(spec: DatasetSpec) {
+  return {
+    largeRecent: Math.round(2_000_000 * spec.scale),
+    largeHistoryPerMonth: Math.round(50_000 * spec.scale),
+    historyMonths: 24,
+    smallRecent: Math.round(2_000 * spec.scale),
+  };
+}
+
+export function mulberry32(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const COUNTRIES = 'AT DE CH IT FR NL BE LU DK SE NO FI PL CZ SK HU SI HR ES PT IE GB US CA AU NZ JP CN BR MX'.split(' ');
+const DEVICES = ['desktop', 'mobile', 'tablet'];
+const ACTIONS: Array<[number, number]> = [
+  [1, 0.6],
+  [2, 0.15],
+  [4, 0.05],
+  [5, 0.05],
+  [302, 0.1],
+  [303, 0.05],
+];
+
+/** Event generator: production-like cardinalities (30 countries, 3 devices, 20 configurators, 100,000 configurations). */
+export class EventFactory {
+  private readonly rand: () => number;
+  constructor(seed: number) {
+    this.rand = mulberry32(seed);
+  }
+  private pick<T>(xs: T[]): T {
+    return xs[Math.floor(this.rand() * xs.length)];
+  }
+  event(tenant: number, seq: number, created: Date): UserActionEventDto {
+    const r = this.rand();
+    let acc = 0;
+    let action = 1;
+    for (const [a, w] of ACTIONS) {
+      acc += w;
+      if (r < acc) {
+        action = a;
+        break;
+      }
+    }
+    // Zipf-ish skew for countries: the first few dominate, as in production.
+    const country = COUNTRIES[Math.min(COUNTRIES.length - 1, Math.floor(-Math.log(1 - this.rand()) * 6))];
+    const conf = Math.floor(this.rand() * 100_000);
+    const e: UserActionEventDto = {
+      eventId: `b${tenant}-${seq}`,
+      module: 3,
+      action,
+      created,
+      country,
+      device: this.pick(DEVICES),
+      actionLabel: `configurator-${Math.floor(this.rand() * 20)}`,
+      actionId: `conf:bench:${conf}`,
+    };
+    if (this.rand() < 0.02) e.userId = `bench-user-${Math.floor(this.rand() * 1000)}`;
+    if (action === 2 || action === 302 || action === 303) {
+      e.configuration = {
+        thumbnail: `https://cdn.example.com/perspective/${conf}.jpg`,
+        partList: { originPart: { articleNr: `article-${conf % 977}`, count: 1 + (conf % 3) } },
+        ...(action === 303 ? { planCombinedIds: [`catalog:item:${conf % 501}`, `catalog:item:${conf % 499}`] } : {}),
+      };
+    }
+    return e;
+  }
+}
+
+export interface Progress {
+  (done: number, total: number): void;
+}
+
+/** Writes the dataset. Returns the number of events ingested. */
+export async function generateDataset(db: Database, config: AppConfig, spec: DatasetSpec, progress: Progress): Promise<number> {
+  const size = datasetSize(spec);
+  const clock = new FixedClock(spec.now);
+  const ingestion = new IngestionService(db, clock, config);
+  const directory = new DirectoryService(db, clock);
+  const factory = new EventFactory(spec.seed);
+  const total = size.largeRecent + size.largeHistoryPerMonth * size.historyMonths + size.smallRecent * SMALL_TENANTS;
+  let done = 0;
+  let seq = 0;
+
+  async function ingestSpan(tenant: number, count: number, start: number, end: number) {
+    // Batches of up to 1000 events spanning at most 10 days, so the real ingestion window check
+    // (30 days) always passes with the clock set just after the batch.
+    const perBatch = Math.max(1, Math.min(1000, Math.floor((count * 10 * DAY) / Math.max(end - start, 1))));
+    for (let i = 0; i < count; i += perBatch) {
+      const n = Math.min(perBatch, count - i);
+      const events: UserActionEventDto[] = [];
+      for (let k = 0; k < n; k++) {
+        const t = start + ((i + k + 0.5) / count) * (end - start);
+        events.push(factory.event(tenant, seq++, new Date(Math.floor(t))));
+      }
+      clock.set(new Date(events[events.length - 1].created.getTime() + 1000));
+      await ingestion.ingest(tenant, { userActions: events });
+      done += n;
+      progress(done, total);
+    }
+  }
+
+  const now = spec.now.getTime();
+  // 24 months of history for the large tenant (rolled up below), oldest first.
+  for (let m = size.historyMonths; m >= 1; m--) {
+    const end = now - 30 * DAY - (m - 1) * 30.4 * DAY;
+    await ingestSpan(LARGE_TENANT, size.largeHistoryPerMonth, end - 30.4 * DAY, end);
+  }
+  // The last 30 days (less an hour at each end, so the window check never trips).
+  const recentStart = now - 30 * DAY + 3600_000;
+  await ingestSpan(LARGE_TENANT, size.largeRecent, recentStart, now - 60_000);
+  for (let t = 2; t < 2 + SMALL_TENANTS; t++) await ingestSpan(t, size.smallRecent, recentStart, now - 60_000);
+
+  clock.set(spec.now);
+  for (let u = 0; u < 1000; u += 3) {
+    await directory.putUser(`bench-user-${u}`, { email: `bench.user.${u}@example.com`, statisticsConsent: u % 2 === 0 });
+  }
+  return done;
+}
+
+/** Compacts the history with the real rollup pass, as of the dataset's now. */
+export async function rollUpDataset(db: Database, config: AppConfig, spec: DatasetSpec, progress: (rows: number) => void) {
+  const rollup = new RollupService(db, config);
+  return rollup.run({ asOf: spec.now, onProgress: (p) => progress(p.rowsRead) });
+}

@@ -1,0 +1,464 @@
+// npm run bench -- [--scale 1] [--reuse] [--seed 7] [--only A,B,…] [--growth]
+// Benchmark of the compiled service against MariaDB/MySQL with side-by-side baselines.
+// See bench/README.md for the scenarios, targets and how to read the table.
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { sign } from 'jsonwebtoken';
+import { createConnection, Connection } from 'mysql2/promise';
+import { loadConfig } from '../src/config/app-config';
+import { openDataSource } from '../src/database/data-source-options';
+import { Database } from '../src/database/database.service';
+import { DatasetSpec, datasetSize, EventFactory, generateDataset, LARGE_TENANT, rollUpDataset } from './dataset';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
+};
+const SCALE = Number(opt('scale', '1'));
+const SEED = Number(opt('seed', '7'));
+const ONLY = opt('only', 'A,B,C,D,E,F,G').split(',');
+const ROOT = join(__dirname, '..');
+
+function fail(msg: string): never {
+  console.error(msg);
+  process.exit(1);
+}
+
+const baseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/statistics_bench';
+function dbUrlForScale(scale: number): URL {
+  const url = new URL(baseUrl);
+  const name = url.pathname.replace(/^\//, '');
+  if (!name.includes('bench')) fail(`refusing BENCH_DATABASE_URL database "${name}": its name must contain "bench"`);
+  if (scale !== 1) url.pathname = `/${name}_s${String(scale).replace('.', '_')}`;
+  return url;
+}
+
+async function admin(url: URL): Promise<Connection> {
+  return createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
+}
+
+function bar(label: string, done: number, total: number, started: number) {
+  const secs = (performance.now() - started) / 1000;
+  const rate = done / Math.max(secs, 0.001);
+  const eta = rate > 0 ? (total - done) / rate : 0;
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${Math.round(rate)} rows/s ETA ${Math.round(eta)} s`;
+  process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+}
+
+/** Creates (or reuses) the dataset for a scale; returns its spec. */
+async function prepareDataset(scale: number): Promise<DatasetSpec> {
+  const url = dbUrlForScale(scale);
+  const dbName = url.pathname.slice(1);
+  const conn = await admin(url);
+  const wanted = { scale, seed: SEED };
+  if (flag('reuse')) {
+    try {
+      const [rows] = await conn.query(`SELECT spec FROM \`${dbName}\`.bench_meta`);
+      const spec = JSON.parse((rows as Array<{ spec: string }>)[0].spec);
+      const ageH = (Date.now() - Date.parse(spec.now)) / 3600_000;
+      if (spec.scale === scale && spec.seed === SEED && ageH < 20) {
+        console.error(`reusing dataset ${dbName} generated at ${spec.now}`);
+        await conn.end();
+        return { ...spec, now: new Date(spec.now) };
+      }
+      console.error(`dataset ${dbName} does not match (or is older than 20 h); regenerating`);
+    } catch {
+      console.error(`no reusable dataset in ${dbName}; generating`);
+    }
+  }
+  await conn.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+  await conn.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  const spec: DatasetSpec = { ...wanted, now: new Date() };
+  const config = loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' });
+  const ds = await openDataSource(config);
+  const db = new Database(ds);
+  const t0 = performance.now();
+  let lastBar = 0;
+  const n = await generateDataset(db, config, spec, (done, total) => {
+    if (done - lastBar >= 20000 || done === total) {
+      lastBar = done;
+      bar(`generate scale ${scale}`, done, total, t0);
+    }
+  });
+  process.stderr.write('\n');
+  const genSecs = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  let lastShown = 0;
+  const summary = await rollUpDataset(db, config, spec, (rows) => {
+    if (performance.now() - lastShown > 2000) {
+      lastShown = performance.now();
+      process.stderr.write(`rollup: ${rows} rows read for the current tenant/step\n`);
+    }
+  });
+  const rollSecs = (performance.now() - t1) / 1000;
+  console.error(`generated ${n} events in ${genSecs.toFixed(1)} s (${Math.round(n / genSecs)} ev/s); rollup ${summary.rowsRead} rows in ${rollSecs.toFixed(1)} s (${Math.round(summary.rowsRead / rollSecs)} rows/s)`);
+  await ds.query('CREATE TABLE bench_meta (spec TEXT NOT NULL)');
+  await ds.query('INSERT INTO bench_meta (spec) VALUES (?)', [JSON.stringify({ ...spec, generateSeconds: genSecs, rollup: summary })]);
+  await ds.destroy();
+  await conn.end();
+  return spec;
+}
+
+interface Service {
+  proc: ChildProcess;
+  port: number;
+  token: string;
+  stop(): Promise<void>;
+}
+
+async function startService(url: URL): Promise<Service> {
+  const port = 3900 + Math.floor(Math.random() * 90);
+  const secret = randomBytes(32).toString('hex');
+  const proc = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
+    env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), JWT_SECRET: secret, LOG_LEVEL: 'warn', ROLLUP_ENABLED: 'false', NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const tenants = [...Array.from({ length: 50 }, (_, i) => i + 1), 900];
+  const token = sign({ rights: Object.fromEntries(tenants.map((t) => [String(t), ['TENANT_STATISTICS']])), scope: 'statistics:ingest' }, secret, {
+    algorithm: 'HS256',
+    expiresIn: 7200,
+    subject: 'bench',
+  });
+  for (let i = 0; i < 120; i++) {
+    try {
+      await get(port, '/v2/statistics/health/ready', '');
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  return {
+    proc,
+    port,
+    token,
+    stop: () =>
+      new Promise((resolve) => {
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+/** GET that consumes the body; resolves with status, bytes and line count. */
+function get(port: number, path: string, token: string, accept = 'application/json'): Promise<{ status: number; bytes: number; lines: number }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers: { Authorization: `Bearer ${token}`, Accept: accept } }, (res) => {
+      let bytes = 0;
+      let lines = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
+      });
+      res.on('end', () => (res.statusCode! < 400 ? resolve({ status: res.statusCode!, bytes, lines }) : reject(new Error(`GET ${path} → ${res.statusCode}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+function post(port: number, path: string, token: string, body: unknown): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const data = Buffer.from(JSON.stringify(body));
+    const req = http.request(
+      { host: '127.0.0.1', port, path, method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': data.length } },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 202 ? resolve(202) : reject(new Error(`POST ${path} → ${res.statusCode}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+};
+
+async function timeIt(n: number, warm: number, fn: () => Promise<unknown>): Promise<number[]> {
+  for (let i = 0; i < warm; i++) await fn();
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/** Peak RSS of a process since the last reset (Linux: clear_refs 5 resets VmHWM). */
+function resetPeak(pid: number) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    /* not permitted: the peak then covers the process lifetime */
+  }
+}
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+export interface Row {
+  scenario: string;
+  what: string;
+  p50ms?: number;
+  p99ms?: number;
+  rps?: number;
+  rowsPerSec?: number;
+  peakRssMb?: number;
+  baseline?: string;
+  baselineValue?: number;
+  ratio?: number;
+  target?: string;
+  met?: boolean;
+  note?: string;
+}
+
+function monthStartUtc(d: Date): Date {
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+}
+
+async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): Promise<Row[]> {
+  const url = dbUrlForScale(scale);
+  const svc = await startService(url);
+  const sql = await createConnection({ uri: url.toString(), timezone: 'Z', decimalNumbers: true });
+  const rows: Row[] = [];
+  const pid = svc.proc.pid!;
+  const now = new Date();
+  const mFrom = monthStartUtc(now);
+  const mTo = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  try {
+    if (only.includes('A') || only.includes('B')) {
+      for (const [scenario, aggs, target] of [
+        ['A', [] as string[], 20],
+        ['B', ['country', 'device'], 10],
+      ] as const) {
+        if (!only.includes(scenario)) continue;
+        const q = aggs.map((a) => `&aggregations[]=${a}`).join('');
+        const path = `/v2/statistics/tenants/${LARGE_TENANT}/userActionsAggregated?module=3${q}`;
+        resetPeak(pid);
+        const svcT = await timeIt(30, 3, () => get(svc.port, path, svc.token));
+        const peak = peakRssMb(pid);
+        const groupCols = aggs.length ? `, ${aggs.join(', ')}` : '';
+        const naive = `SELECT module, action${groupCols}, SUM(count) AS count, MAX(aggregation_level) AS lvl FROM user_action WHERE tenant = ? AND created >= ? AND created < ? AND module = 3 GROUP BY module, action${groupCols}`;
+        const baseT = await timeIt(3, 1, () => sql.query(naive, [LARGE_TENANT, mFrom, mTo]));
+        const ratio = pct(baseT, 50) / pct(svcT, 50);
+        rows.push({
+          scenario,
+          what: `userActionsAggregated, large tenant, current month${aggs.length ? ', aggregations country+device' : ''}`,
+          p50ms: pct(svcT, 50),
+          p99ms: pct(svcT, 99),
+          peakRssMb: peak,
+          baseline: 'naive GROUP BY on user_action (mysql2)',
+          baselineValue: pct(baseT, 50),
+          ratio,
+          target: `≥ ${target}× faster`,
+          met: ratio >= target,
+        });
+      }
+    }
+    if (only.includes('C')) {
+      const path = `/v2/statistics/tenants/${LARGE_TENANT}/useractions`;
+      resetPeak(pid);
+      const svcT = await timeIt(20, 2, () => get(svc.port, path, svc.token));
+      const peak = peakRssMb(pid);
+      const naive = `SELECT module, action, DATE_FORMAT(created, '%Y-%m') AS month, MIN(created) AS date, SUM(count) AS count FROM user_action WHERE tenant = ? GROUP BY module, action, month`;
+      const baseT = await timeIt(3, 1, () => sql.query(naive, [LARGE_TENANT]));
+      const ratio = pct(baseT, 50) / pct(svcT, 50);
+      rows.push({ scenario: 'C', what: 'useractions, large tenant, all time', p50ms: pct(svcT, 50), p99ms: pct(svcT, 99), peakRssMb: peak, baseline: 'naive monthly GROUP BY (mysql2)', baselineValue: pct(baseT, 50), ratio, target: '≥ 10× faster', met: ratio >= 10 });
+    }
+    if (only.includes('D')) {
+      const path = `/v2/statistics/tenants/${LARGE_TENANT}/userActionsAggregated?module=3`;
+      const load = (p: string) =>
+        autocannon({ url: `http://127.0.0.1:${svc.port}${p}`, connections: 32, duration: 20, headers: { Authorization: `Bearer ${svc.token}` } });
+      const ceiling = await load('/v2/statistics/health/live');
+      resetPeak(pid);
+      const a = await load(path);
+      const peak = peakRssMb(pid);
+      const errors = a.errors + a.non2xx + a.timeouts;
+      const ratio = a.requests.average / ceiling.requests.average;
+      rows.push({
+        scenario: 'D',
+        what: 'A under 32 connections for 20 s (autocannon)',
+        p50ms: a.latency.p50,
+        p99ms: a.latency.p99,
+        rps: a.requests.average,
+        peakRssMb: peak,
+        baseline: 'health/live under the same load (req/s)',
+        baselineValue: ceiling.requests.average,
+        ratio,
+        target: '≥ 0.30 of ceiling, no errors',
+        met: ratio >= 0.3 && errors === 0,
+        note: `${a.requests.total} requests, ${errors} errors/non-2xx/timeouts`,
+      });
+    }
+    if (only.includes('E')) {
+      const from = new Date(spec.now.getTime() - 30 * 86_400_000).toISOString();
+      const to = new Date(spec.now.getTime() + 3600_000).toISOString();
+      const path = `/v2/statistics/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+      resetPeak(pid);
+      const t = performance.now();
+      const res = await get(svc.port, path, svc.token, 'text/csv');
+      const secs = (performance.now() - t) / 1000;
+      const peak = peakRssMb(pid);
+      const exported = res.lines; // header + rows − no trailing newline
+      const cli = exportBaseline(url, from, to);
+      const ratio = exported / secs / cli.rowsPerSec;
+      rows.push({
+        scenario: 'E',
+        what: `configurations CSV export, ${exported} rows (${Math.round(res.bytes / 1e6)} MB)`,
+        p50ms: secs * 1000,
+        rowsPerSec: exported / secs,
+        peakRssMb: peak,
+        baseline: `mariadb --batch, same rows to a file (rows/s)`,
+        baselineValue: cli.rowsPerSec,
+        ratio,
+        target: '≥ 0.5× client rows/s, RSS < 250 MB',
+        met: ratio >= 0.5 && peak < 250,
+      });
+    }
+    if (only.includes('F')) {
+      const from = new Date(spec.now.getTime() - 30 * 86_400_000).toISOString();
+      const to = new Date(spec.now.getTime() + 3600_000).toISOString();
+      const base = `/v2/statistics/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&limit=1000`;
+      const first = await timeIt(10, 1, () => get(svc.port, `${base}&offset=0`, svc.token));
+      const deep = await timeIt(10, 1, () => get(svc.port, `${base}&offset=500000`, svc.token));
+      const ratio = pct(deep, 50) / pct(first, 50);
+      rows.push({ scenario: 'F', what: 'configurations JSON, deep page (offset 500,000, limit 1000)', p50ms: pct(deep, 50), p99ms: pct(deep, 99), baseline: 'first page (offset 0) p50 ms', baselineValue: pct(first, 50), ratio, target: 'deep ≈ first (report)', met: ratio <= 3, note: 'ratio = deep / first (lower is better)' });
+    }
+    if (only.includes('G')) {
+      rows.push(await ingestionScenario(svc, url));
+    }
+  } finally {
+    await sql.end();
+    await svc.stop();
+  }
+  return rows;
+}
+
+function exportBaseline(url: URL, from: string, to: string): { rowsPerSec: number; rows: number } {
+  const query = `SELECT ua.action_id, ua.action_label, DATE_FORMAT(ua.created, '%Y-%m-%dT%H:%i:%s.%fZ'), ca.name, ua.action_parameter, ua.count, ua.aggregation_level, cs.thumbnail, cs.part_list, cs.plan_combined_ids, du.email
+    FROM user_action ua
+    JOIN catalog_action ca ON ca.module = ua.module AND ca.action = ua.action AND ca.configuration_action = 1
+    LEFT JOIN configuration_snapshot cs ON cs.tenant = ua.tenant AND cs.configuration_id = ua.action_id
+    LEFT JOIN directory_user du ON du.user_id = ua.user_id AND ua.aggregation_level = 0 AND du.statistics_consent = 1
+    WHERE ua.tenant = ${LARGE_TENANT} AND ua.created >= '${from.replace('T', ' ').replace('Z', '')}' AND ua.created < '${to.replace('T', ' ').replace('Z', '')}'
+    ORDER BY ca.name ASC, ua.created DESC, ua.id DESC`;
+  const out = join('/tmp', `bench-export-${process.pid}.tsv`);
+  const t = performance.now();
+  const res = spawnSync('sh', ['-c', `mariadb --batch -h ${url.hostname} -P ${url.port || 3306} -u ${decodeURIComponent(url.username)} ${url.password ? `-p${decodeURIComponent(url.password)}` : ''} ${url.pathname.slice(1)} -e "$Q" > ${out}`], { env: { ...process.env, Q: query } });
+  const secs = (performance.now() - t) / 1000;
+  if (res.status !== 0) throw new Error(`mariadb --batch failed: ${res.stderr}`);
+  const rows = Number(execFileSync('wc', ['-l', out]).toString().trim().split(' ')[0]) - 1;
+  return { rowsPerSec: rows / secs, rows };
+}
+
+async function ingestionScenario(svc: Service, url: URL): Promise<Row> {
+  const TOTAL = 100_000;
+  const factory = new EventFactory(SEED + 1);
+  const now = Date.now();
+  const batches = (tenant: number) => {
+    const out: ReturnType<EventFactory['event']>[][] = [];
+    for (let b = 0; b < TOTAL / 1000; b++) {
+      const evs = [];
+      for (let i = 0; i < 1000; i++) {
+        const e = factory.event(tenant, b * 1000 + i, new Date(now - Math.floor(Math.random() * 20 * 86_400_000)));
+        e.eventId = `g-${now}-${b}-${i}`;
+        evs.push(e);
+      }
+      out.push(evs);
+    }
+    return out;
+  };
+  const httpBatches = batches(900);
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < httpBatches.length) {
+        const b = httpBatches[next++];
+        await post(svc.port, '/v2/statistics/tenants/900/useractions', svc.token, { userActions: b });
+      }
+    }),
+  );
+  const httpRate = TOTAL / ((performance.now() - t0) / 1000);
+  const directBatches = batches(901);
+  const conns = await Promise.all(Array.from({ length: 4 }, () => createConnection({ uri: url.toString(), timezone: 'Z' })));
+  const t1 = performance.now();
+  let nextD = 0;
+  await Promise.all(
+    conns.map(async (c) => {
+      while (nextD < directBatches.length) {
+        const b = directBatches[nextD++];
+        const values = b.map((e) => [901, e.module, e.action, e.created, 0, 1, e.country ?? null, e.device ?? null, e.actionLabel ?? null, e.actionId ?? null, null, e.userId ?? null, e.eventId]);
+        await c.query(
+          'INSERT INTO user_action (tenant, module, action, created, aggregation_level, count, country, device, action_label, action_id, action_parameter, user_id, event_id) VALUES ?',
+          [values],
+        );
+      }
+    }),
+  );
+  const directRate = TOTAL / ((performance.now() - t1) / 1000);
+  await Promise.all(conns.map((c) => c.end()));
+  const ratio = httpRate / directRate;
+  return { scenario: 'G', what: `ingestion over HTTP, ${TOTAL} events, batches of 1000, 4 clients`, rowsPerSec: httpRate, baseline: 'multi-row INSERT via mysql2, 4 connections (rows/s)', baselineValue: directRate, ratio, target: '≥ 0.5× direct', met: ratio >= 0.5 };
+}
+
+function fmt(n: number | undefined, digits = 0): string {
+  return n === undefined || Number.isNaN(n) ? '' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function table(rows: Row[]): string {
+  const head = '| scenario | what | p50 ms | p99 ms | req/s | rows/s | peak RSS MB | baseline | baseline value | ratio | target | met |';
+  const sep = '|---|---|---:|---:|---:|---:|---:|---|---:|---:|---|---|';
+  return [head, sep, ...rows.map((r) => `| ${r.scenario} | ${r.what}${r.note ? ` (${r.note})` : ''} | ${fmt(r.p50ms, 1)} | ${fmt(r.p99ms, 1)} | ${fmt(r.rps)} | ${fmt(r.rowsPerSec)} | ${fmt(r.peakRssMb)} | ${r.baseline ?? ''} | ${fmt(r.baselineValue, 1)} | ${fmt(r.ratio, 2)} | ${r.target ?? ''} | ${r.met === undefined ? '' : r.met ? 'yes' : 'NO'} |`)].join('\n');
+}
+
+async function main() {
+  const started = performance.now();
+  console.error('building the service (npm run build)…');
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  const results: Record<string, Row[]> = {};
+  const specs: Record<string, DatasetSpec> = {};
+  const spec = await prepareDataset(SCALE);
+  specs[String(SCALE)] = spec;
+  results[String(SCALE)] = await runScenarios(SCALE, spec, ONLY);
+  if (flag('growth')) {
+    for (const s of [0.25, 0.5]) {
+      const sp = await prepareDataset(s);
+      specs[String(s)] = sp;
+      results[String(s)] = await runScenarios(s, sp, ['A', 'E']);
+    }
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const base = join(dir, `${date}-${hostname()}`);
+  const size = datasetSize(spec);
+  let md = `# Benchmark ${new Date().toISOString()} on ${hostname()}\n\n`;
+  md += `Command: \`npm run bench -- ${args.join(' ')}\`\n\n`;
+  md += `Dataset (scale ${SCALE}, seed ${SEED}): large tenant ${LARGE_TENANT} with ${size.largeRecent} real-time rows in the last 30 days and ${size.historyMonths} months × ${size.largeHistoryPerMonth} events of history rolled up; 49 small tenants × ${size.smallRecent}.\n\n`;
+  for (const [s, rows] of Object.entries(results)) md += `## Scale ${s}\n\n${table(rows)}\n\n`;
+  md += `Total wall time: ${((performance.now() - started) / 1000).toFixed(0)} s.\n`;
+  writeFileSync(`${base}.md`, md);
+  writeFileSync(`${base}.json`, JSON.stringify({ args, specs, results }, null, 2));
+  console.log(md);
+  console.error(`results: ${base}.md and .json`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -4,8 +4,10 @@ import { StringField } from '../../common/field.decorators';
 
 export class PutUserDto {
   @ApiProperty({ example: 'email.with@consent.com', maxLength: 320 })
-  @IsEmail({}, { message: '$property must be an e-mail address' })
+  // Decorators run bottom-up and the pipe stops at the first error: IsEmail must run first, or a
+  // missing or non-string e-mail is reported as too long.
   @MaxLength(320, { message: '$property must be at most 320 characters long' })
+  @IsEmail({}, { message: '$property must be an e-mail address' })
   email: string;
 
   @ApiProperty({ example: true, description: 'Whether the user agreed that tenants see their e-mail in statistics' })

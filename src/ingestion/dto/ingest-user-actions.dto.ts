@@ -34,6 +34,9 @@ export class ConfigurationSnapshotDto {
 }
 
 export class UserActionEventDto {
+  // MySQL's PAD SPACE collations compare 'id ' equal to 'id' while SQLite does not; refuse the ambiguity.
+  // (Listed above StringField so that its checks, which run first, report wrong types and lengths.)
+  @Matches(/[^ ]$/, { message: '$property must not end with a space' })
   @StringField({ minLength: 1, maxLength: 64, description: 'Client-chosen id; re-sending it stores nothing again', example: '6f1c1f0e-2b1e-4a4e-9b3e-1d2c3b4a5f60' })
   eventId: string;
 

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { binaryCollation } from './collation';
 import { seedCatalogStatements } from '../../catalog-seed';
 
 /** MySQL 8 / MariaDB schema. Index choices are explained in docs/database.md. */
@@ -6,6 +7,7 @@ export class InitialSchema1764100000000 implements MigrationInterface {
   name = 'InitialSchema1764100000000';
 
   async up(q: QueryRunner): Promise<void> {
+    const collation = await binaryCollation(q);
     await q.query(`
       CREATE TABLE user_action (
         id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -27,7 +29,7 @@ export class InitialSchema1764100000000 implements MigrationInterface {
         KEY ix_user_action_tenant_created (tenant, created),
         KEY ix_user_action_tenant_module_action_created (tenant, module, action, created),
         KEY ix_user_action_level_created (aggregation_level, created)
-      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation}`);
     await q.query(`
       CREATE TABLE configuration_snapshot (
         tenant BIGINT NOT NULL,
@@ -37,7 +39,7 @@ export class InitialSchema1764100000000 implements MigrationInterface {
         plan_combined_ids TEXT NULL,
         updated DATETIME(3) NOT NULL,
         PRIMARY KEY (tenant, configuration_id)
-      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation}`);
     await q.query(`
       CREATE TABLE directory_user (
         user_id VARCHAR(255) NOT NULL,
@@ -45,13 +47,13 @@ export class InitialSchema1764100000000 implements MigrationInterface {
         statistics_consent TINYINT(1) NOT NULL DEFAULT 0,
         updated DATETIME(3) NOT NULL,
         PRIMARY KEY (user_id)
-      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation}`);
     await q.query(`
       CREATE TABLE catalog_module (
         id INT NOT NULL,
         name VARCHAR(64) NOT NULL,
         PRIMARY KEY (id)
-      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation}`);
     await q.query(`
       CREATE TABLE catalog_action (
         module INT NOT NULL,
@@ -60,7 +62,7 @@ export class InitialSchema1764100000000 implements MigrationInterface {
         configuration_action TINYINT(1) NOT NULL DEFAULT 0,
         carries_part_list TINYINT(1) NOT NULL DEFAULT 0,
         PRIMARY KEY (module, action)
-      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation}`);
     for (const [sql, params] of seedCatalogStatements()) await q.query(sql, params);
   }
 

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { binaryCollation } from './collation';
 
 /**
  * Rollup support: a key hash that makes (tenant, level, period, key) unique for aggregated rows
@@ -9,6 +10,7 @@ export class Rollup1764200000000 implements MigrationInterface {
   name = 'Rollup1764200000000';
 
   async up(q: QueryRunner): Promise<void> {
+    const collation = await binaryCollation(q);
     await q.query(`
       ALTER TABLE user_action
         ADD COLUMN rollup_key CHAR(32) NULL,
@@ -21,7 +23,7 @@ export class Rollup1764200000000 implements MigrationInterface {
         holder VARCHAR(128) NULL,
         expires_at DATETIME(3) NULL,
         PRIMARY KEY (name)
-      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${collation}`);
     await q.query(`INSERT INTO rollup_lease (name, holder, expires_at) VALUES ('rollup', NULL, NULL)`);
   }
 

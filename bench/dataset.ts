@@ -8,6 +8,7 @@ import { DirectoryService } from '../src/directory/directory.service';
 import { UserActionEventDto } from '../src/ingestion/dto/ingest-user-actions.dto';
 import { IngestionService } from '../src/ingestion/ingestion.service';
 import { RollupService } from '../src/rollup/rollup.service';
+import { SummaryService } from '../src/summary/summary.service';
 
 export const LARGE_TENANT = 1;
 export const SMALL_TENANTS = 49;
@@ -102,7 +103,9 @@ export interface Progress {
 export async function generateDataset(db: Database, config: AppConfig, spec: DatasetSpec, progress: Progress): Promise<number> {
   const size = datasetSize(spec);
   const clock = new FixedClock(spec.now);
-  const ingestion = new IngestionService(db, clock, config);
+  const summary = new SummaryService(db, config);
+  await summary.ensureZone(config.timeZone);
+  const ingestion = new IngestionService(db, clock, config, summary);
   const directory = new DirectoryService(db, clock);
   const factory = new EventFactory(spec.seed);
   const total = size.largeRecent + size.largeHistoryPerMonth * size.historyMonths + size.smallRecent * SMALL_TENANTS;

@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { RollupModule } from './rollup/rollup.module';
 import { StatisticsModule } from './statistics/statistics.module';
+import { SummaryModule } from './summary/summary.module';
 
 @Module({})
 export class AppModule {
@@ -16,7 +17,7 @@ export class AppModule {
   static register(config: AppConfig, clock: Clock = new SystemClock()): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.register(config, clock), DatabaseModule, HealthModule, IngestionModule, DirectoryModule, StatisticsModule, RollupModule, DemoModule],
+      imports: [CoreModule.register(config, clock), DatabaseModule, SummaryModule, HealthModule, IngestionModule, DirectoryModule, StatisticsModule, RollupModule, DemoModule],
     };
   }
 }

@@ -28,6 +28,7 @@ async function bootstrap(): Promise<void> {
   }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bufferLogs: true });
   configureApp(app);
+  await app.init();
   if (demo) await app.get(DemoDataService).seedIfEmpty();
   await app.listen(config.port);
   const url = `http://localhost:${config.port}/${API_PREFIX}`;

@@ -5,15 +5,17 @@ import { AppConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
 import { InitialSchema1764100000000 as MysqlInitialSchema } from './migrations/mysql/1764100000000-InitialSchema';
 import { Rollup1764200000000 as MysqlRollup } from './migrations/mysql/1764200000000-Rollup';
+import { Summaries1764300000000 as MysqlSummaries } from './migrations/mysql/1764300000000-Summaries';
 import { InitialSchema1764100000000 as SqliteInitialSchema } from './migrations/sqlite/1764100000000-InitialSchema';
 import { Rollup1764200000000 as SqliteRollup } from './migrations/sqlite/1764200000000-Rollup';
+import { Summaries1764300000000 as SqliteSummaries } from './migrations/sqlite/1764300000000-Summaries';
 
 /** MySQL 8's default sql_mode; set on every connection so MariaDB behaves like MySQL 8. */
 export const MYSQL8_SQL_MODE =
   'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 
-export const MYSQL_MIGRATIONS = [MysqlInitialSchema, MysqlRollup];
-export const SQLITE_MIGRATIONS = [SqliteInitialSchema, SqliteRollup];
+export const MYSQL_MIGRATIONS = [MysqlInitialSchema, MysqlRollup, MysqlSummaries];
+export const SQLITE_MIGRATIONS = [SqliteInitialSchema, SqliteRollup, SqliteSummaries];
 
 /**
  * The one place data-source options are built: the Nest app, `ormconfig.ts` (TypeORM CLI),

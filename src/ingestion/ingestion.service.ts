@@ -3,11 +3,14 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { Database, isUniqueViolation } from '../database/database.service';
-import { AggregationLevel, UserActionEntity } from '../database/entities';
+import { AggregationLevel } from '../database/entities';
+import { SummaryService } from '../summary/summary.service';
 import { IngestResultDto, IngestUserActionsDto, UserActionEventDto } from './dto/ingest-user-actions.dto';
 
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
-const INSERT_CHUNK = 200;
+const SELECT_CHUNK = 1000;
+const INSERT_CHUNK = 500;
+const SNAPSHOT_CHUNK = 200;
 const DAY_MS = 86_400_000;
 
 /**
@@ -21,6 +24,7 @@ export class IngestionService {
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly summary: SummaryService,
   ) {}
 
   async ingest(tenant: number, body: IngestUserActionsDto): Promise<IngestResultDto> {
@@ -67,80 +71,87 @@ export class IngestionService {
     });
   }
 
-  /** Inserts the events not stored yet; returns how many were stored. */
+  /** Inserts the events not stored yet, their snapshots and summary counts; returns how many were stored. */
   private async store(em: EntityManager, tenant: number, events: UserActionEventDto[]): Promise<number> {
     const existing = new Set<string>();
-    for (let i = 0; i < events.length; i += INSERT_CHUNK) {
-      const ids = events.slice(i, i + INSERT_CHUNK).map((e) => e.eventId);
-      const rows: Array<{ eventId: string }> = await em
-        .createQueryBuilder()
-        .select('ua.event_id', 'eventId')
-        .from(UserActionEntity, 'ua')
-        .where('ua.tenant = :tenant AND ua.event_id IN (:...ids)', { tenant, ids })
-        .getRawMany();
+    for (let i = 0; i < events.length; i += SELECT_CHUNK) {
+      const ids = events.slice(i, i + SELECT_CHUNK).map((e) => e.eventId);
+      const rows: Array<{ eventId: string }> = await em.query(
+        `SELECT event_id AS eventId FROM user_action WHERE tenant = ? AND event_id IN (${ids.map(() => '?').join(', ')})`,
+        [tenant, ...ids],
+      );
       for (const r of rows) existing.add(r.eventId);
     }
     const fresh = events.filter((e) => !existing.has(e.eventId));
     for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
-      await em
-        .createQueryBuilder()
-        .insert()
-        .into(UserActionEntity)
-        .values(
-          fresh.slice(i, i + INSERT_CHUNK).map((e) => ({
-            tenant,
-            module: e.module,
-            action: e.action,
-            created: e.created,
-            aggregationLevel: AggregationLevel.RealTime,
-            count: 1,
-            country: e.country ?? null,
-            device: e.device ?? null,
-            actionLabel: e.actionLabel ?? null,
-            actionId: e.actionId ?? null,
-            actionParameter: e.actionParameter ?? null,
-            userId: e.userId ?? null,
-            eventId: e.eventId,
-          })),
-        )
-        .updateEntity(false)
-        .execute();
+      const slice = fresh.slice(i, i + INSERT_CHUNK);
+      await em.query(
+        'INSERT INTO user_action (tenant, module, action, created, aggregation_level, count, country, device, action_label, action_id, action_parameter, user_id, event_id) VALUES ' +
+          slice.map(() => '(?, ?, ?, ?, 0, 1, ?, ?, ?, ?, ?, ?, ?)').join(', '),
+        slice.flatMap((e) => [
+          tenant,
+          e.module,
+          e.action,
+          this.db.instantParam(e.created),
+          e.country ?? null,
+          e.device ?? null,
+          e.actionLabel ?? null,
+          e.actionId ?? null,
+          e.actionParameter ?? null,
+          e.userId ?? null,
+          e.eventId,
+        ]),
+      );
     }
     await this.upsertSnapshots(em, tenant, fresh);
+    await this.summary.apply(
+      em,
+      tenant,
+      this.summary.deltasFor(
+        fresh.map((e) => ({ created: e.created, module: e.module, action: e.action, country: e.country ?? null, device: e.device ?? null, count: 1 })),
+        AggregationLevel.RealTime,
+      ),
+    );
     return fresh.length;
   }
 
+  /**
+   * The newest snapshot per configuration id wins, field by field (a field the newer event does
+   * not send keeps its value); an event older than the stored snapshot changes nothing.
+   */
   private async upsertSnapshots(em: EntityManager, tenant: number, events: UserActionEventDto[]): Promise<void> {
-    const snapshots = events
-      .filter((e) => e.configuration && e.actionId)
-      .sort((a, b) => (a.actionId! < b.actionId! ? -1 : a.actionId! > b.actionId! ? 1 : a.created.getTime() - b.created.getTime()));
-    const sql =
+    const latest = new Map<string, { thumbnail: string | null; partList: string | null; planCombinedIds: string | null; updated: Date }>();
+    const ordered = events.filter((e) => e.configuration && e.actionId).sort((a, b) => a.created.getTime() - b.created.getTime());
+    for (const e of ordered) {
+      const c = e.configuration!;
+      const prev = latest.get(e.actionId!);
+      latest.set(e.actionId!, {
+        thumbnail: c.thumbnail ?? prev?.thumbnail ?? null,
+        partList: c.partList === undefined ? (prev?.partList ?? null) : JSON.stringify(c.partList),
+        planCombinedIds: c.planCombinedIds === undefined ? (prev?.planCombinedIds ?? null) : JSON.stringify(c.planCombinedIds),
+        updated: e.created,
+      });
+    }
+    const rows = [...latest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const conflict =
       this.db.dialect === 'mysql'
-        ? `INSERT INTO configuration_snapshot (tenant, configuration_id, thumbnail, part_list, plan_combined_ids, updated)
-           VALUES (?, ?, ?, ?, ?, ?)
-           ON DUPLICATE KEY UPDATE
+        ? `ON DUPLICATE KEY UPDATE
              thumbnail = IF(VALUES(updated) >= updated, COALESCE(VALUES(thumbnail), thumbnail), thumbnail),
              part_list = IF(VALUES(updated) >= updated, COALESCE(VALUES(part_list), part_list), part_list),
              plan_combined_ids = IF(VALUES(updated) >= updated, COALESCE(VALUES(plan_combined_ids), plan_combined_ids), plan_combined_ids),
              updated = GREATEST(updated, VALUES(updated))`
-        : `INSERT INTO configuration_snapshot (tenant, configuration_id, thumbnail, part_list, plan_combined_ids, updated)
-           VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (tenant, configuration_id) DO UPDATE SET
+        : `ON CONFLICT (tenant, configuration_id) DO UPDATE SET
              thumbnail = COALESCE(excluded.thumbnail, thumbnail),
              part_list = COALESCE(excluded.part_list, part_list),
              plan_combined_ids = COALESCE(excluded.plan_combined_ids, plan_combined_ids),
              updated = excluded.updated
            WHERE excluded.updated >= configuration_snapshot.updated`;
-    for (const e of snapshots) {
-      const c = e.configuration!;
-      await em.query(sql, [
-        tenant,
-        e.actionId,
-        c.thumbnail ?? null,
-        c.partList === undefined ? null : JSON.stringify(c.partList),
-        c.planCombinedIds === undefined ? null : JSON.stringify(c.planCombinedIds),
-        this.db.instantParam(e.created),
-      ]);
+    for (let i = 0; i < rows.length; i += SNAPSHOT_CHUNK) {
+      const slice = rows.slice(i, i + SNAPSHOT_CHUNK);
+      await em.query(
+        `INSERT INTO configuration_snapshot (tenant, configuration_id, thumbnail, part_list, plan_combined_ids, updated) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} ${conflict}`,
+        slice.flatMap(([id, r]) => [tenant, id, r.thumbnail, r.partList, r.planCombinedIds, this.db.instantParam(r.updated)]),
+      );
     }
   }
 }

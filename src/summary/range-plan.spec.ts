@@ -1,0 +1,42 @@
+import { Calendar } from '../common/calendar';
+import { planRange } from './range-plan';
+
+const d = (s: string) => new Date(s);
+const iso = (x?: { from: Date; to: Date }) => (x ? [x.from.toISOString(), x.to.toISOString()] : undefined);
+
+describe('planRange', () => {
+  const utc = new Calendar('UTC');
+  const vienna = new Calendar('Europe/Vienna');
+
+  it('answers a day-aligned range from the summaries only', () => {
+    const p = planRange(utc, d('2026-03-01T00:00:00Z'), d('2026-04-01T00:00:00Z'));
+    expect(iso(p.days)).toEqual(['2026-03-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z']);
+    expect(p.raw).toEqual([]);
+  });
+
+  it('splits partial days at both edges off to the raw table', () => {
+    const p = planRange(utc, d('2026-03-01T10:00:00Z'), d('2026-03-05T06:30:00Z'));
+    expect(iso(p.days)).toEqual(['2026-03-02T00:00:00.000Z', '2026-03-05T00:00:00.000Z']);
+    expect(p.raw.map(iso)).toEqual([
+      ['2026-03-01T10:00:00.000Z', '2026-03-02T00:00:00.000Z'],
+      ['2026-03-05T00:00:00.000Z', '2026-03-05T06:30:00.000Z'],
+    ]);
+  });
+
+  it('keeps a range inside one day entirely raw, and an empty range empty', () => {
+    expect(planRange(utc, d('2026-03-01T10:00:00Z'), d('2026-03-01T12:00:00Z'))).toEqual({
+      raw: [{ from: d('2026-03-01T10:00:00Z'), to: d('2026-03-01T12:00:00Z') }],
+    });
+    expect(planRange(utc, d('2026-03-01T10:00:00Z'), d('2026-03-01T10:00:00Z'))).toEqual({ raw: [] });
+  });
+
+  it('uses local days of the configured zone, also across a daylight-saving change', () => {
+    // 29 March 2026 is a 23-hour day in Vienna: 00:00 local is 23:00Z before, 22:00Z after the change.
+    const p = planRange(vienna, d('2026-03-28T23:00:00Z'), d('2026-03-30T22:00:00Z'));
+    expect(iso(p.days)).toEqual(['2026-03-28T23:00:00.000Z', '2026-03-30T22:00:00.000Z']);
+    expect(p.raw).toEqual([]);
+    const q = planRange(vienna, d('2026-03-28T23:00:00Z'), d('2026-03-30T12:00:00Z'));
+    expect(iso(q.days)).toEqual(['2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z']);
+    expect(q.raw.map(iso)).toEqual([['2026-03-29T22:00:00.000Z', '2026-03-30T12:00:00.000Z']]);
+  });
+});

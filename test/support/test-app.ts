@@ -17,7 +17,10 @@ import { seedCatalogStatements } from '../../src/database/catalog-seed';
 /** Which database this jest run targets: `TEST_DB=mysql` (with TEST_DATABASE_URL) or SQLite. */
 export const TEST_DIALECT: 'mysql' | 'sqlite' = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
 
-const TABLES = ['user_action', 'stat_day', 'stat_day_cd', 'configuration_snapshot', 'directory_user', 'catalog_action', 'catalog_module'];
+// summary_meta too: it records the zone the summaries were built in, and a MySQL worker database
+// outlives each app — without this, an app with another STATISTICS_TIME_ZONE (e.g. Europe/Vienna
+// after UTC) refuses to start there, while on SQLite every app has a fresh file.
+const TABLES = ['user_action', 'stat_day', 'stat_day_cd', 'summary_meta', 'configuration_snapshot', 'directory_user', 'catalog_action', 'catalog_module'];
 
 /**
  * The MySQL database of this jest worker: `<TEST_DATABASE_URL's db>_w<worker>`, created when

@@ -1,0 +1,374 @@
+import { API, csvText, EventSpec, expectError, getCsv, getJson, ingest, parseCsv } from '../support/fixtures';
+import { TestApp } from '../support/test-app';
+
+/** GET tenants/:id/userActionsAggregated — sums in [from, to), spec §4. */
+
+const NOW = new Date('2026-03-20T12:00:00.000Z');
+const MARCH = 'from=2026-03-01T00:00:00.000Z&to=2026-04-01T00:00:00.000Z';
+
+/** Tenant 1; E1–E8 lie in March 2026 (UTC), E9 in February. */
+const FIXTURE: EventSpec[] = [
+  { module: 3, action: 1, created: '2026-03-01T00:00:00.000Z', country: 'AT', device: 'desktop', actionLabel: 'cfgA', actionId: 'conf:1' }, // E1
+  { module: 3, action: 1, created: '2026-03-05T10:00:00.000Z', country: 'AT', device: 'mobile', actionLabel: 'cfgA', actionId: 'conf:2' }, // E2
+  { module: 3, action: 1, created: '2026-03-06T10:00:00.000Z', country: 'DE', device: 'desktop', actionLabel: 'cfgB', actionId: 'conf:1' }, // E3
+  { module: 3, action: 1, created: '2026-03-07T10:00:00.000Z' }, // E4: nothing known
+  { module: 3, action: 2, created: '2026-03-02T10:00:00.000Z', country: 'AT', device: 'desktop', actionLabel: 'cfgA', actionId: 'conf:1' }, // E5
+  { module: 3, action: 3, created: '2026-03-03T10:00:00.000Z', country: 'AT' }, // E6
+  { module: 3, action: 3, created: '2026-03-10T00:00:00.000Z', country: 'DE' }, // E7
+  { module: 4, action: 1, created: '2026-03-04T10:00:00.000Z', country: 'DE', device: 'tablet' }, // E8
+  { module: 3, action: 1, created: '2026-02-28T23:59:59.999Z', country: 'AT' }, // E9: February
+];
+
+const sum = (module: number, action: number, count: number, extra: Record<string, string | null> = {}, tenant = 1) => ({
+  module,
+  action,
+  tenant,
+  count,
+  aggregationLevel: 0,
+  ...extra,
+});
+
+const MARCH_SUMS = [sum(3, 1, 4), sum(3, 2, 1), sum(3, 3, 2), sum(4, 1, 1)];
+
+describe('GET tenants/:id/userActionsAggregated', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await TestApp.create({ now: NOW, env: { ROLLUP_ENABLED: 'false' } });
+    await t.reset();
+    await ingest(t, 1, FIXTURE);
+    await ingest(t, 2, [{ module: 3, action: 1, created: '2026-03-05T10:00:00.000Z', country: 'AT' }]);
+  });
+  afterAll(() => t.close());
+
+  describe('sums', () => {
+    it('sums per (module, action) in [from, to)', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated', MARCH).expect(200);
+      expect(res.body).toEqual({ userActions: MARCH_SUMS, meta: { total: 4, serverTime: NOW.toISOString() } });
+    });
+
+    it('includes an event exactly at from and excludes one exactly at to', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated', 'from=2026-03-01T00:00:00.000Z&to=2026-03-10T00:00:00.000Z').expect(200);
+      expect(res.body.userActions).toEqual([sum(3, 1, 4), sum(3, 2, 1), sum(3, 3, 1), sum(4, 1, 1)]);
+      const later = await getJson(t, 1, 'userActionsAggregated', 'from=2026-03-01T00:00:00.001Z&to=2026-03-10T00:00:00.001Z').expect(200);
+      expect(later.body.userActions).toEqual([sum(3, 1, 3), sum(3, 2, 1), sum(3, 3, 2), sum(4, 1, 1)]);
+    });
+
+    it('spans months when asked to', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated', 'from=2026-02-01T00:00:00.000Z&to=2026-03-10T00:00:00.001Z').expect(200);
+      expect(res.body.userActions).toEqual([sum(3, 1, 5), sum(3, 2, 1), sum(3, 3, 2), sum(4, 1, 1)]);
+    });
+
+    it('gives an empty list for an empty range (from = to)', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated', 'from=2026-03-05T10:00:00.000Z&to=2026-03-05T10:00:00.000Z').expect(200);
+      expect(res.body).toEqual({ userActions: [], meta: { total: 0, serverTime: NOW.toISOString() } });
+    });
+
+    it('keeps tenants apart', async () => {
+      const res = await t.http.get(`/v2/statistics/tenants/2/userActionsAggregated?${MARCH}`).set(t.auth([2])).expect(200);
+      expect(res.body.userActions).toEqual([sum(3, 1, 1, {}, 2)]);
+    });
+
+    it('serves numbers as JSON numbers', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&aggregations[]=country`).expect(200);
+      expect(res.body.userActions.length).toBe(7);
+      for (const e of res.body.userActions) {
+        for (const k of ['module', 'action', 'tenant', 'count', 'aggregationLevel']) expect(typeof e[k]).toBe('number');
+      }
+      expect(typeof res.body.meta.total).toBe('number');
+    });
+
+    it('refuses from after to, naming from', async () => {
+      expectError(await getJson(t, 1, 'userActionsAggregated', 'from=2026-03-02T00:00:00.000Z&to=2026-03-01T00:00:00.000Z'), 400, 'from');
+    });
+  });
+
+  describe('module and actions filters', () => {
+    it('filters by module', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&module=3`).expect(200);
+      expect(res.body.userActions).toEqual([sum(3, 1, 4), sum(3, 2, 1), sum(3, 3, 2)]);
+      const other = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&module=4`).expect(200);
+      expect(other.body.userActions).toEqual([sum(4, 1, 1)]);
+    });
+
+    it.each([
+      ['actions[]=1&actions[]=3', [sum(3, 1, 4), sum(3, 3, 2)]],
+      ['actions=1&actions=3', [sum(3, 1, 4), sum(3, 3, 2)]],
+      ['actions=1', [sum(3, 1, 4)]],
+      ['actions[]=2', [sum(3, 2, 1)]],
+      ['actions[]=99', []],
+    ])('filters by module and %s', async (actions, expected) => {
+      const res = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&module=3&${actions}`).expect(200);
+      expect(res.body.userActions).toEqual(expected);
+      expect(res.body.meta.total).toBe(expected.length);
+    });
+
+    it('refuses actions without module, naming actions', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&actions[]=1`);
+      expectError(res, 400, 'actions');
+      expect(res.body.message).toContain('module');
+    });
+  });
+
+  describe('aggregations', () => {
+    it('groups by country, null when unknown', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&aggregations[]=country`).expect(200);
+      expect(res.body.userActions).toEqual([
+        sum(3, 1, 1, { country: null }),
+        sum(3, 1, 2, { country: 'AT' }),
+        sum(3, 1, 1, { country: 'DE' }),
+        sum(3, 2, 1, { country: 'AT' }),
+        sum(3, 3, 1, { country: 'AT' }),
+        sum(3, 3, 1, { country: 'DE' }),
+        sum(4, 1, 1, { country: 'DE' }),
+      ]);
+      expect(res.body.meta.total).toBe(7);
+    });
+
+    it('groups by device', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&aggregations[]=device`).expect(200);
+      expect(res.body.userActions).toEqual([
+        sum(3, 1, 1, { device: null }),
+        sum(3, 1, 2, { device: 'desktop' }),
+        sum(3, 1, 1, { device: 'mobile' }),
+        sum(3, 2, 1, { device: 'desktop' }),
+        sum(3, 3, 2, { device: null }),
+        sum(4, 1, 1, { device: 'tablet' }),
+      ]);
+    });
+
+    it('groups by actionLabel', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&aggregations[]=actionLabel`).expect(200);
+      expect(res.body.userActions).toEqual([
+        sum(3, 1, 1, { actionLabel: null }),
+        sum(3, 1, 2, { actionLabel: 'cfgA' }),
+        sum(3, 1, 1, { actionLabel: 'cfgB' }),
+        sum(3, 2, 1, { actionLabel: 'cfgA' }),
+        sum(3, 3, 2, { actionLabel: null }),
+        sum(4, 1, 1, { actionLabel: null }),
+      ]);
+    });
+
+    it('groups by actionId (single value without brackets accepted too)', async () => {
+      const expected = [
+        sum(3, 1, 1, { actionId: null }),
+        sum(3, 1, 2, { actionId: 'conf:1' }),
+        sum(3, 1, 1, { actionId: 'conf:2' }),
+        sum(3, 2, 1, { actionId: 'conf:1' }),
+        sum(3, 3, 2, { actionId: null }),
+        sum(4, 1, 1, { actionId: null }),
+      ];
+      const res = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&aggregations[]=actionId`).expect(200);
+      expect(res.body.userActions).toEqual(expected);
+      const plain = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&aggregations=actionId`).expect(200);
+      expect(plain.body.userActions).toEqual(expected);
+    });
+
+    it('combines aggregations with each other and with the filters', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&aggregations[]=device&aggregations[]=country`).expect(200);
+      expect(res.body.userActions).toEqual([
+        sum(3, 1, 1, { device: null, country: null }),
+        sum(3, 1, 1, { device: 'desktop', country: 'AT' }),
+        sum(3, 1, 1, { device: 'desktop', country: 'DE' }),
+        sum(3, 1, 1, { device: 'mobile', country: 'AT' }),
+        sum(3, 2, 1, { device: 'desktop', country: 'AT' }),
+        sum(3, 3, 1, { device: null, country: 'AT' }),
+        sum(3, 3, 1, { device: null, country: 'DE' }),
+        sum(4, 1, 1, { device: 'tablet', country: 'DE' }),
+      ]);
+      const filtered = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&module=3&actions=1&aggregations=actionLabel&aggregations=country`).expect(200);
+      expect(filtered.body.userActions).toEqual([
+        sum(3, 1, 1, { actionLabel: null, country: null }),
+        sum(3, 1, 2, { actionLabel: 'cfgA', country: 'AT' }),
+        sum(3, 1, 1, { actionLabel: 'cfgB', country: 'DE' }),
+      ]);
+    });
+
+    it('groups by all four', async () => {
+      const res = await getJson(
+        t,
+        1,
+        'userActionsAggregated',
+        `${MARCH}&aggregations[]=country&aggregations[]=device&aggregations[]=actionLabel&aggregations[]=actionId`,
+      ).expect(200);
+      const all = (country: string | null, device: string | null, actionLabel: string | null, actionId: string | null) => ({ country, device, actionLabel, actionId });
+      expect(res.body.userActions).toEqual([
+        sum(3, 1, 1, all(null, null, null, null)),
+        sum(3, 1, 1, all('AT', 'desktop', 'cfgA', 'conf:1')),
+        sum(3, 1, 1, all('AT', 'mobile', 'cfgA', 'conf:2')),
+        sum(3, 1, 1, all('DE', 'desktop', 'cfgB', 'conf:1')),
+        sum(3, 2, 1, all('AT', 'desktop', 'cfgA', 'conf:1')),
+        sum(3, 3, 1, all('AT', null, null, null)),
+        sum(3, 3, 1, all('DE', null, null, null)),
+        sum(4, 1, 1, all('DE', 'tablet', null, null)),
+      ]);
+    });
+
+    it('refuses an unknown aggregation with a message listing the allowed ones', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&aggregations[]=foo`);
+      expectError(res, 400, 'aggregations', 'country', 'device', 'actionLabel', 'actionId');
+      const mixed = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&aggregations[]=country&aggregations[]=userId`);
+      expectError(mixed, 400, 'aggregations', 'country', 'device', 'actionLabel', 'actionId');
+    });
+
+    it('refuses the same aggregation twice, naming aggregations', async () => {
+      expectError(await getJson(t, 1, 'userActionsAggregated', `${MARCH}&aggregations[]=country&aggregations[]=country`), 400, 'aggregations');
+    });
+  });
+
+  describe('CSV', () => {
+    it('agrees with JSON row by row, with the aggregation columns in request order', async () => {
+      for (const aggs of [[], ['country'], ['device', 'country'], ['actionId', 'actionLabel', 'device', 'country']]) {
+        const q = `${MARCH}${aggs.map((a) => `&aggregations[]=${a}`).join('')}`;
+        const json = await getJson(t, 1, 'userActionsAggregated', q).expect(200);
+        const csv = await getCsv(t, 1, 'userActionsAggregated', q).expect(200);
+        const text = csvText(csv);
+        const header = ['module', 'action', 'tenant', 'count', 'aggregationLevel', ...aggs];
+        expect(text.split('\n')[0]).toBe(header.map((h) => `"${h}"`).join(','));
+        const { records } = parseCsv(text);
+        expect(records).toEqual(
+          json.body.userActions.map((e: Record<string, unknown>) => Object.fromEntries(header.map((h) => [h, e[h] === null ? '' : e[h]]))),
+        );
+        expect(records.length).toBe(json.body.meta.total);
+      }
+    });
+
+    it('writes absent values as empty cells and numbers bare', async () => {
+      const csv = await getCsv(t, 1, 'userActionsAggregated', `${MARCH}&module=3&actions=3&aggregations[]=device&aggregations[]=country`).expect(200);
+      expect(csvText(csv)).toBe(['"module","action","tenant","count","aggregationLevel","device","country"', '3,3,1,1,0,"","AT"', '3,3,1,1,0,"","DE"'].join('\n'));
+    });
+
+    it('neutralises formula cells and keeps quotes, commas and newlines intact', async () => {
+      await ingest(t, 9, [
+        { module: 3, action: 1, created: '2026-03-05T10:00:00.000Z', actionLabel: '=SUM(A1:A9)', device: '@cmd' },
+        { module: 3, action: 1, created: '2026-03-06T10:00:00.000Z', actionLabel: 'a "b", c\nd', device: '-x' },
+      ]);
+      const q = `${MARCH}&aggregations[]=actionLabel&aggregations[]=device`;
+      const json = await t.http.get(`${API}/tenants/9/userActionsAggregated?${q}`).set(t.auth([9])).expect(200);
+      expect(json.body.userActions).toEqual([
+        sum(3, 1, 1, { actionLabel: '=SUM(A1:A9)', device: '@cmd' }, 9),
+        sum(3, 1, 1, { actionLabel: 'a "b", c\nd', device: '-x' }, 9),
+      ]);
+      const csv = await t.http.get(`${API}/tenants/9/userActionsAggregated?${q}`).set(t.auth([9])).set('Accept', 'text/csv').set('Connection', 'close').expect(200);
+      expect(csv.text).toBe(
+        ['"module","action","tenant","count","aggregationLevel","actionLabel","device"', `3,1,9,1,0,"'=SUM(A1:A9)","'@cmd"`, `3,1,9,1,0,"a ""b"", c\nd","'-x"`].join('\n'),
+      );
+      expect(parseCsv(csv.text).records.map((r) => [r.actionLabel, r.device])).toEqual([
+        ["'=SUM(A1:A9)", "'@cmd"],
+        ['a "b", c\nd', "'-x"],
+      ]);
+    });
+
+    it('names tenant, route and range in the file name', async () => {
+      const csv = await getCsv(t, 1, 'userActionsAggregated').expect(200);
+      expect(csv.headers['content-disposition']).toBe('attachment; filename="tenant-1-userActionsAggregated-2026-03-01T000000Z_2026-04-01T000000Z.csv"');
+    });
+  });
+
+  describe('default range: the current calendar month of the clock', () => {
+    it('uses the current month when from and to are missing', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated').expect(200);
+      expect(res.body.userActions).toEqual(MARCH_SUMS);
+    });
+
+    it('uses the current month when only one bound is given', async () => {
+      const onlyFrom = await getJson(t, 1, 'userActionsAggregated', 'from=2026-02-01T00:00:00.000Z').expect(200);
+      expect(onlyFrom.body.userActions).toEqual(MARCH_SUMS);
+      const onlyTo = await getJson(t, 1, 'userActionsAggregated', 'to=2026-03-02T00:00:00.000Z').expect(200);
+      expect(onlyTo.body.userActions).toEqual(MARCH_SUMS);
+    });
+  });
+});
+
+describe('GET tenants/:id/userActionsAggregated — default month at a month boundary (UTC)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.create({ now: new Date('2026-03-01T00:30:00.000Z'), env: { ROLLUP_ENABLED: 'false' } });
+    await t.reset();
+    await ingest(t, 1, [
+      { module: 3, action: 1, created: '2026-02-01T00:00:00.000Z' },
+      { module: 3, action: 1, created: '2026-02-28T23:45:00.000Z' },
+      { module: 3, action: 1, created: '2026-02-28T23:59:59.999Z' },
+      { module: 3, action: 1, created: '2026-03-01T00:00:00.000Z' },
+      { module: 3, action: 2, created: '2026-03-01T00:10:00.000Z' },
+    ]);
+  });
+  afterAll(() => t.close());
+
+  it('at 2026-03-01T00:30Z counts only March', async () => {
+    t.clock.set(new Date('2026-03-01T00:30:00.000Z'));
+    const res = await getJson(t, 1, 'userActionsAggregated').expect(200);
+    expect(res.body.userActions).toEqual([sum(3, 1, 1), sum(3, 2, 1)]);
+  });
+
+  it('a millisecond before March, it counts only February', async () => {
+    t.clock.set(new Date('2026-02-28T23:59:59.999Z'));
+    const res = await getJson(t, 1, 'userActionsAggregated').expect(200);
+    expect(res.body.userActions).toEqual([sum(3, 1, 3)]);
+  });
+});
+
+describe('GET tenants/:id/userActionsAggregated — default month in Europe/Vienna', () => {
+  // Vienna switches to CEST on 2026-03-29, so April starts at 2026-03-31T22:00:00Z; it switches
+  // back on 2026-10-25, so November starts at 2026-10-31T23:00:00Z.
+  const EVENTS: EventSpec[] = [
+    { module: 3, action: 1, created: '2026-02-28T22:59:59.999Z' }, // Vienna: February
+    { module: 3, action: 1, created: '2026-02-28T23:00:00.000Z' }, // Vienna: 1 March 00:00
+    { module: 3, action: 1, created: '2026-03-31T21:59:59.999Z' }, // Vienna: 31 March 23:59:59.999
+    { module: 3, action: 1, created: '2026-03-31T22:00:00.000Z' }, // Vienna: 1 April 00:00
+    { module: 3, action: 2, created: '2026-03-31T22:15:00.000Z' }, // Vienna: 1 April 00:15
+  ];
+
+  describe('Europe/Vienna', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await TestApp.create({ now: new Date('2026-03-31T22:30:00.000Z'), env: { STATISTICS_TIME_ZONE: 'Europe/Vienna', ROLLUP_ENABLED: 'false' } });
+      await t.reset();
+      await ingest(t, 1, EVENTS);
+    });
+    afterAll(() => t.close());
+
+    it('at 2026-03-31T22:30Z it is already April in Vienna', async () => {
+      t.clock.set(new Date('2026-03-31T22:30:00.000Z'));
+      const res = await getJson(t, 1, 'userActionsAggregated').expect(200);
+      expect(res.body.userActions).toEqual([sum(3, 1, 1), sum(3, 2, 1)]);
+      const csv = await getCsv(t, 1, 'userActionsAggregated').expect(200);
+      expect(csv.headers['content-disposition']).toBe('attachment; filename="tenant-1-userActionsAggregated-2026-03-31T220000Z_2026-04-30T220000Z.csv"');
+    });
+
+    it('a millisecond before 22:00Z it is still March in Vienna (a month of 31 days minus the DST hour)', async () => {
+      t.clock.set(new Date('2026-03-31T21:59:59.999Z'));
+      const res = await getJson(t, 1, 'userActionsAggregated').expect(200);
+      expect(res.body.userActions).toEqual([sum(3, 1, 2)]);
+    });
+
+    it('ends October at the CET midnight after the autumn change', async () => {
+      t.clock.set(new Date('2026-10-31T22:40:00.000Z'));
+      await ingest(t, 7, [
+        { module: 3, action: 1, created: '2026-09-30T22:00:00.000Z' }, // Vienna: 1 October 00:00 (CEST)
+        { module: 3, action: 1, created: '2026-10-31T22:30:00.000Z' }, // Vienna: 31 October 23:30 (CET)
+      ]);
+      t.clock.set(new Date('2026-10-31T22:40:00.000Z'));
+      const res = await t.http.get('/v2/statistics/tenants/7/userActionsAggregated').set(t.auth([7])).expect(200);
+      expect(res.body.userActions).toEqual([sum(3, 1, 2, {}, 7)]);
+      t.clock.set(new Date('2026-10-31T23:00:00.000Z')); // Vienna: 1 November 00:00
+      const nov = await t.http.get('/v2/statistics/tenants/7/userActionsAggregated').set(t.auth([7])).expect(200);
+      expect(nov.body.userActions).toEqual([]);
+    });
+  });
+
+  describe('UTC', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await TestApp.create({ now: new Date('2026-03-31T22:30:00.000Z'), env: { ROLLUP_ENABLED: 'false' } });
+      await t.reset();
+      await ingest(t, 1, EVENTS);
+    });
+    afterAll(() => t.close());
+
+    it('at the same instant it is still March in UTC', async () => {
+      const res = await getJson(t, 1, 'userActionsAggregated').expect(200);
+      expect(res.body.userActions).toEqual([sum(3, 1, 2), sum(3, 2, 1)]);
+    });
+  });
+});

@@ -1,0 +1,153 @@
+import { parse } from 'csv-parse/sync';
+import { sign } from 'jsonwebtoken';
+import type { Response, Test } from 'supertest';
+import { TestApp } from './test-app';
+
+/**
+ * Fixture helpers for the read-API suites. Data goes in only through the HTTP API
+ * (ingestion, user directory, catalog), exactly as the platform sends it.
+ */
+
+export const API = '/v2/statistics';
+const DAY_MS = 86_400_000;
+
+export interface EventSpec {
+  module: number;
+  action: number;
+  /** ISO 8601 instant with zone. */
+  created: string;
+  /** Defaults to a fresh unique id. */
+  eventId?: string;
+  country?: string;
+  device?: string;
+  actionLabel?: string;
+  actionId?: string;
+  actionParameter?: string;
+  userId?: string;
+  configuration?: { thumbnail?: string; partList?: Record<string, unknown>; planCombinedIds?: string[] };
+}
+
+let nextEventId = 0;
+
+/**
+ * Ingests `events` for `tenant` through `POST tenants/:id/useractions` and asserts every event
+ * was accepted. Ingestion only takes events of the last 30 days (and at most 5 minutes ahead),
+ * so the shared clock is moved to the newest event of each batch (batches span < 29 days) while
+ * ingesting, then restored: a fixture may span any range, and the suite keeps its own "now".
+ */
+export async function ingest(t: TestApp, tenant: number, events: EventSpec[]): Promise<void> {
+  const saved = t.clock.now();
+  const sorted = events
+    .map((e) => ({ ...e, eventId: e.eventId ?? `ev-${++nextEventId}` }))
+    .sort((a, b) => Date.parse(a.created) - Date.parse(b.created));
+  try {
+    for (let i = 0; i < sorted.length; ) {
+      const start = Date.parse(sorted[i].created);
+      const batch: typeof sorted = [];
+      while (i < sorted.length && batch.length < 1000 && Date.parse(sorted[i].created) - start < 29 * DAY_MS) batch.push(sorted[i++]);
+      t.clock.set(new Date(Date.parse(batch[batch.length - 1].created)));
+      const res = await t.http
+        .post(`${API}/tenants/${tenant}/useractions`)
+        .set(t.auth([tenant], { ingest: true }))
+        .send({ userActions: batch });
+      if (res.status !== 202 || res.body.accepted !== batch.length) {
+        throw new Error(`ingest failed: ${res.status} ${JSON.stringify(res.body)}`);
+      }
+    }
+  } finally {
+    t.clock.set(saved);
+  }
+}
+
+/** `PUT users/:userId` — the user directory (e-mail + consent). */
+export async function putUser(t: TestApp, userId: string, email: string, statisticsConsent: boolean): Promise<void> {
+  await t.http
+    .put(`${API}/users/${encodeURIComponent(userId)}`)
+    .set(t.auth([], { ingest: true }))
+    .send({ email, statisticsConsent })
+    .expect(200);
+}
+
+/** `DELETE users/:userId` — erasure. */
+export async function eraseUser(t: TestApp, userId: string): Promise<void> {
+  await t.http.delete(`${API}/users/${encodeURIComponent(userId)}`).set(t.auth([], { ingest: true })).expect(204);
+}
+
+/** `PUT modules/:module/actions/:action` — adds or renames a catalog entry. */
+export async function putCatalogAction(
+  t: TestApp,
+  module: number,
+  action: number,
+  entry: { name: string; configurationAction: boolean; carriesPartList: boolean },
+): Promise<void> {
+  await t.http.put(`${API}/modules/${module}/actions/${action}`).set(t.auth([], { ingest: true })).send(entry).expect(200);
+}
+
+/** A token signed with the test app's key carrying arbitrary claims (e.g. rights without TENANT_STATISTICS). */
+export function tokenWith(t: TestApp, claims: Record<string, unknown>): { Authorization: string } {
+  const token = sign(claims, t.config.jwt.key, { algorithm: 'HS256', subject: 'test', expiresIn: 3600 });
+  return { Authorization: `Bearer ${token}` };
+}
+
+export type Route = 'useractions' | 'userActionsAggregated' | 'configurations';
+
+/** GET a read route of `tenant` as JSON (no Accept header); `query` is the raw query string. */
+export function getJson(t: TestApp, tenant: number, route: Route, query = ''): Test {
+  return t.http.get(`${API}/tenants/${tenant}/${route}${query ? `?${query}` : ''}`).set(t.auth([tenant]));
+}
+
+/**
+ * GET a read route of `tenant` with `Accept: text/csv`; the body text is read by `csvText(res)`.
+ * `Connection: close`: a keep-alive client socket left over from a streamed download otherwise
+ * keeps the jest worker alive past its graceful-exit window (the server side closes cleanly).
+ */
+export function getCsv(t: TestApp, tenant: number, route: Route, query = ''): Test {
+  return t.http
+    .get(`${API}/tenants/${tenant}/${route}${query ? `?${query}` : ''}`)
+    .set(t.auth([tenant]))
+    .set('Accept', 'text/csv')
+    .set('Connection', 'close')
+    .buffer(true)
+    .parse((res, cb) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => cb(null, text));
+    });
+}
+
+/** The CSV text of a response (supertest keeps unknown types in `text` or, with a custom parser, in `body`). */
+export function csvText(res: Response): string {
+  return typeof res.body === 'string' ? res.body : res.text;
+}
+
+/**
+ * Parses CSV with a real parser into records keyed by the header. Unquoted cells must be numbers
+ * (the service quotes every string) and become numbers; quoted cells stay strings.
+ */
+export function parseCsv(text: string): { header: string[]; records: Array<Record<string, string | number>> } {
+  const rows: Array<Array<string | number>> = parse(text, {
+    relax_column_count: false,
+    cast: (value, context) => {
+      if (context.quoting) return value;
+      if (/^-?\d+$/.test(value)) return Number(value);
+      throw new Error(`unquoted non-number cell ${JSON.stringify(value)} at line ${context.lines}`);
+    },
+  });
+  const [header, ...body] = rows;
+  if (!header) throw new Error('CSV has no header line');
+  return {
+    header: header as string[],
+    records: body.map((r) => Object.fromEntries(header.map((h, i) => [h as string, r[i]]))),
+  };
+}
+
+/** The exact `{ statusCode, error, message }` error body (as JSON), with `message` naming each of `mentions`. */
+export function expectError(res: Response, statusCode: number, ...mentions: string[]): void {
+  const error = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 406: 'Not Acceptable' }[statusCode];
+  expect({ status: res.status, type: res.headers['content-type'] }).toEqual({ status: statusCode, type: 'application/json; charset=utf-8' });
+  expect(Object.keys(res.body).sort()).toEqual(['error', 'message', 'statusCode']);
+  expect(res.body).toEqual({ statusCode, error, message: expect.any(String) });
+  // each name as a whole word: `action` is not satisfied by `actions`, nor `id` by `invalid`
+  for (const m of mentions) expect(res.body.message).toMatch(new RegExp(`(^|[^A-Za-z_])${m.replace(/[[\]]/g, '\\$&')}($|[^A-Za-z_])`));
+}

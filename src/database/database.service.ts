@@ -49,6 +49,16 @@ export class Database implements OnApplicationShutdown {
     return this.exclusive(() => work(this.dataSource.manager));
   }
 
+  /**
+   * Several reads that must see one consistent state, e.g. summary rows plus the raw rows of the
+   * edge days: on MySQL one REPEATABLE READ transaction (a single snapshot), on SQLite the
+   * serialised connection.
+   */
+  snapshot<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    if (this.dialect === 'sqlite') return this.exclusive(() => work(this.dataSource.manager));
+    return this.dataSource.transaction('REPEATABLE READ', work);
+  }
+
   /** A read-write transaction, retried (whole) when MySQL picks it as a deadlock victim. */
   async transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -80,6 +90,11 @@ export class Database implements OnApplicationShutdown {
    */
   stream(qb: SelectQueryBuilder<any>): Readable {
     const [sql, params] = qb.getQueryAndParameters();
+    return this.streamSql(sql, params);
+  }
+
+  /** The same for a raw, parameterised statement (`?` placeholders; use {@link instantParam} for instants). */
+  streamSql(sql: string, params: unknown[]): Readable {
     return this.dialect === 'mysql' ? this.streamMysql(sql, params) : this.streamSqlite(sql, params);
   }
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Readable, Transform } from 'node:stream';
-import { SelectQueryBuilder } from 'typeorm';
+import { Readable } from 'node:stream';
+import { EntityManager } from 'typeorm';
 import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config';
 import { Database } from '../../database/database.service';
-import { AggregationLevel, CatalogActionEntity, ConfigurationSnapshotEntity, DirectoryUserEntity, UserActionEntity } from '../../database/entities';
+import { AggregationLevel } from '../../database/entities';
 import { toBool, toInstant, toInt, toStringOrNull } from '../../database/values';
 import { checkRange } from '../statistics-query.dto';
 import { ConfigurationsQueryDto, ConfigurationsResponseDto, ConfigurationStatisticDto, DEFAULT_LIMIT } from './configurations.dto';
@@ -22,7 +22,28 @@ export interface ConfigurationRow extends ConfigurationStatisticDto {
   planCombinedIdsText: string;
 }
 
-/** Rows of configuration actions (catalog-flagged) with their snapshot, consented e-mail and link. */
+/** Catalog configuration actions sharing one name, in output order. */
+interface NameGroup {
+  name: string;
+  pairs: Array<{ module: number; action: number; carriesPartList: boolean }>;
+}
+
+const ROW_COLUMNS = `ua.id AS id, ua.module AS module, ua.action AS action, ua.action_id AS actionId, ua.action_label AS actionLabel,
+  ua.created AS created, ua.action_parameter AS actionParameter, ua.count AS count, ua.aggregation_level AS aggregationLevel,
+  cs.thumbnail AS thumbnail, cs.part_list AS partList, cs.plan_combined_ids AS planCombinedIds, du.email AS email`;
+const ROW_JOINS = `LEFT JOIN configuration_snapshot cs ON cs.tenant = ua.tenant AND cs.configuration_id = ua.action_id
+  LEFT JOIN directory_user du ON du.user_id = ua.user_id AND ua.aggregation_level = 0 AND du.statistics_consent = 1`;
+
+/**
+ * Rows of configuration actions (catalog-flagged) with their snapshot, consented e-mail and link,
+ * ordered by action name, then created and id descending.
+ *
+ * The order is produced without sorting the tenant's rows: the catalog (small) gives the action
+ * names in order, and each name's rows are read in the order of the index
+ * (tenant, module, action, created[, id]) — so a CSV export streams from its first row, and a
+ * deep JSON page skips whole actions by their counts and then walks only the index (a covering
+ * id query, then the page's rows by id).
+ */
 @Injectable()
 export class ConfigurationsService {
   constructor(
@@ -40,41 +61,37 @@ export class ConfigurationsService {
     return { from: new Date(to.getTime() - 30 * DAY_MS), to };
   }
 
-  /** The matching rows of user_action joined to the catalog (only configuration actions). */
-  private matching(qb: SelectQueryBuilder<any>, tenant: number, q: ConfigurationsQueryDto, from: Date, to: Date) {
-    qb.from(UserActionEntity, 'ua')
-      .innerJoin(CatalogActionEntity, 'ca', 'ca.module = ua.module AND ca.action = ua.action AND ca.configurationAction = :yes', { yes: true })
-      .where('ua.tenant = :tenant AND ua.created >= :from AND ua.created < :to', { tenant, from, to });
-    if (q.configuratorId !== undefined) qb.andWhere('ua.actionLabel = :configuratorId', { configuratorId: q.configuratorId });
-    if (q.actions?.length) qb.andWhere('ua.action IN (:...actions)', { actions: q.actions });
-    return qb;
+  private async nameGroups(em: EntityManager, q: ConfigurationsQueryDto): Promise<NameGroup[]> {
+    const params: unknown[] = [1];
+    let sql = 'SELECT module, action, name, carries_part_list AS carriesPartList FROM catalog_action WHERE configuration_action = ?';
+    if (q.actions?.length) {
+      sql += ` AND action IN (${q.actions.map(() => '?').join(', ')})`;
+      params.push(...q.actions);
+    }
+    const rows: Array<Record<string, unknown>> = await em.query(sql, params);
+    const byName = new Map<string, NameGroup>();
+    for (const r of rows) {
+      const name = String(r.name);
+      if (!byName.has(name)) byName.set(name, { name, pairs: [] });
+      byName.get(name)!.pairs.push({ module: toInt(r.module), action: toInt(r.action), carriesPartList: toBool(r.carriesPartList) });
+    }
+    // Binary order, as ORDER BY name under the binary collations of both databases.
+    return [...byName.values()].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
   }
 
-  private rowsQuery(qb: SelectQueryBuilder<any>, tenant: number, q: ConfigurationsQueryDto, from: Date, to: Date) {
-    return this.matching(qb, tenant, q, from, to)
-      .leftJoin(ConfigurationSnapshotEntity, 'cs', 'cs.tenant = ua.tenant AND cs.configurationId = ua.actionId')
-      .leftJoin(
-        DirectoryUserEntity,
-        'du',
-        'du.userId = ua.userId AND ua.aggregationLevel = :realTime AND du.statisticsConsent = :yes',
-        { realTime: AggregationLevel.RealTime },
-      )
-      .select('ua.id', 'id')
-      .addSelect('ua.actionId', 'actionId')
-      .addSelect('ua.actionLabel', 'actionLabel')
-      .addSelect('ua.created', 'created')
-      .addSelect('ua.actionParameter', 'actionParameter')
-      .addSelect('ua.count', 'count')
-      .addSelect('ua.aggregationLevel', 'aggregationLevel')
-      .addSelect('ca.name', 'actionName')
-      .addSelect('ca.carriesPartList', 'carriesPartList')
-      .addSelect('cs.thumbnail', 'thumbnail')
-      .addSelect('cs.partList', 'partList')
-      .addSelect('cs.planCombinedIds', 'planCombinedIds')
-      .addSelect('du.email', 'email')
-      .orderBy('ca.name', 'ASC')
-      .addOrderBy('ua.created', 'DESC')
-      .addOrderBy('ua.id', 'DESC');
+  /** WHERE clause for one name group's rows of the tenant in [from, to). */
+  private where(tenant: number, q: ConfigurationsQueryDto, from: Date, to: Date, group: NameGroup): { sql: string; params: unknown[] } {
+    const params: unknown[] = [tenant, this.db.instantParam(from), this.db.instantParam(to)];
+    const pairs = group.pairs.map((p) => {
+      params.push(p.module, p.action);
+      return '(ua.module = ? AND ua.action = ?)';
+    });
+    let sql = `ua.tenant = ? AND ua.created >= ? AND ua.created < ? AND ${pairs.length === 1 ? pairs[0] : `(${pairs.join(' OR ')})`}`;
+    if (q.configuratorId !== undefined) {
+      sql += ' AND ua.action_label = ?';
+      params.push(q.configuratorId);
+    }
+    return { sql, params };
   }
 
   /** Query-value encoding that keeps `:`, `@` and `/` readable (RFC 3986 allows them in a query), as the platform's links do. */
@@ -88,21 +105,23 @@ export class ConfigurationsService {
     return `${base}?id=${ConfigurationsService.encode(actionId)}${actionLabel !== null ? `&configuratorId=${ConfigurationsService.encode(actionLabel)}` : ''}`;
   }
 
-  private toRow(r: Record<string, unknown>): ConfigurationRow {
-    const carries = toBool(r.carriesPartList);
+  private toRow(r: Record<string, unknown>, group: NameGroup): ConfigurationRow {
+    const module = toInt(r.module);
+    const action = toInt(r.action);
+    const carries = group.pairs.find((p) => p.module === module && p.action === action)?.carriesPartList ?? false;
     const partListText = carries ? (toStringOrNull(r.partList) ?? '') : '';
     const planCombinedIdsText = toStringOrNull(r.planCombinedIds) ?? '';
     return {
       link: this.link(toStringOrNull(r.actionId), toStringOrNull(r.actionLabel)),
       thumbnail: toStringOrNull(r.thumbnail),
       created: toInstant(r.created).toISOString(),
-      action: String(r.actionName),
+      action: group.name,
       actionParameter: toStringOrNull(r.actionParameter),
       count: toInt(r.count),
       aggregationLevel: LEVEL_NAMES[toInt(r.aggregationLevel)] ?? String(r.aggregationLevel),
       userEmail: toStringOrNull(r.email),
-      partList: partListText ? JSON.parse(partListText) : null,
-      planCombinedIds: planCombinedIdsText ? JSON.parse(planCombinedIdsText) : null,
+      partList: null,
+      planCombinedIds: null,
       partListText,
       planCombinedIdsText,
     };
@@ -110,43 +129,102 @@ export class ConfigurationsService {
 
   async page(tenant: number, q: ConfigurationsQueryDto): Promise<ConfigurationsResponseDto> {
     const { from, to } = this.range(q);
-    return this.db.read(async (em) => {
-      const countRow = await this.matching(em.createQueryBuilder(), tenant, q, from, to)
-        .select('COUNT(*)', 'total')
-        .getRawOne<{ total: unknown }>();
-      const raw = await this.rowsQuery(em.createQueryBuilder(), tenant, q, from, to)
-        .limit(q.limit ?? DEFAULT_LIMIT)
-        .offset(q.offset ?? 0)
-        .getRawMany<Record<string, unknown>>();
-      const rows = raw.map((r) => {
-        const { partListText: _p, planCombinedIdsText: _c, ...json } = this.toRow(r);
-        return json;
-      });
-      return { tenantConfigurationStatistics: rows, meta: { total: toInt(countRow?.total ?? 0), serverTime: this.clock.now().toISOString() } };
+    let offset = q.offset ?? 0;
+    let remaining = q.limit ?? DEFAULT_LIMIT;
+    const out: ConfigurationStatisticDto[] = [];
+    let total = 0;
+    await this.db.snapshot(async (em) => {
+      const groups = await this.nameGroups(em, q);
+      const counted: Array<{ group: NameGroup; where: { sql: string; params: unknown[] }; n: number }> = [];
+      for (const group of groups) {
+        const where = this.where(tenant, q, from, to, group);
+        const [{ n }] = await em.query(`SELECT COUNT(*) AS n FROM user_action ua WHERE ${where.sql}`, where.params);
+        counted.push({ group, where, n: toInt(n) });
+        total += toInt(n);
+      }
+      for (const { group, where, n } of counted) {
+        if (remaining === 0) break;
+        if (offset >= n) {
+          offset -= n;
+          continue;
+        }
+        // Covering index walk for the page's ids, then their rows.
+        const ids: Array<{ id: unknown }> = await em.query(
+          `SELECT ua.id AS id FROM user_action ua WHERE ${where.sql} ORDER BY ua.created DESC, ua.id DESC LIMIT ? OFFSET ?`,
+          [...where.params, remaining, offset],
+        );
+        offset = 0;
+        if (ids.length === 0) continue;
+        const rows: Array<Record<string, unknown>> = await em.query(
+          `SELECT ${ROW_COLUMNS} FROM user_action ua ${ROW_JOINS} WHERE ua.id IN (${ids.map(() => '?').join(', ')})`,
+          ids.map((r) => r.id),
+        );
+        const byId = new Map(rows.map((r) => [String(r.id), r]));
+        for (const { id } of ids) {
+          const { partListText, planCombinedIdsText, ...json } = this.toRow(byId.get(String(id))!, group);
+          json.partList = partListText ? JSON.parse(partListText) : null;
+          json.planCombinedIds = planCombinedIdsText ? JSON.parse(planCombinedIdsText) : null;
+          out.push(json);
+        }
+        remaining -= ids.length;
+      }
     });
+    return { tenantConfigurationStatistics: out, meta: { total, serverTime: this.clock.now().toISOString() } };
   }
 
-  /** Every match, streamed from the database (flat memory whatever the row count). */
+  /** Every match, streamed from the database name by name (flat memory whatever the row count). */
   stream(tenant: number, q: ConfigurationsQueryDto): { from: Date; to: Date; rows: Readable } {
     const { from, to } = this.range(q);
-    const source = this.db.stream(this.rowsQuery(this.db.dataSource.createQueryBuilder(), tenant, q, from, to));
-    const toRow = (r: Record<string, unknown>) => this.toRow(r);
-    const rows = source.pipe(
-      new Transform({
-        objectMode: true,
-        transform(r: Record<string, unknown>, _enc, cb) {
+    let groups: NameGroup[] | undefined;
+    let index = 0;
+    let current: Readable | undefined;
+    let opening = false;
+    const self = this;
+    const rows = new Readable({
+      objectMode: true,
+      highWaterMark: 512,
+      read() {
+        if (current) current.resume();
+        else if (!opening) void next(this);
+      },
+      destroy(err, cb) {
+        current?.destroy();
+        cb(err);
+      },
+    });
+    async function next(out: Readable) {
+      opening = true;
+      try {
+        groups ??= await self.db.read((em) => self.nameGroups(em, q));
+        if (index >= groups.length) {
+          out.push(null);
+          return;
+        }
+        if (out.destroyed) return;
+        const group = groups[index++];
+        const where = self.where(tenant, q, from, to, group);
+        const source = self.db.streamSql(
+          `SELECT ${ROW_COLUMNS} FROM user_action ua ${ROW_JOINS} WHERE ${where.sql} ORDER BY ua.created DESC, ua.id DESC`,
+          where.params,
+        );
+        current = source;
+        opening = false;
+        source.on('data', (r: Record<string, unknown>) => {
           try {
-            cb(null, toRow(r));
+            if (!out.push(self.toRow(r, group))) source.pause();
           } catch (err) {
-            cb(err as Error);
+            out.destroy(err as Error);
           }
-        },
-      }),
-    );
-    // pipe() does not propagate errors or destruction: wire both so a failing or abandoned
-    // export frees its connection.
-    source.on('error', (err) => rows.destroy(err));
-    rows.on('close', () => source.destroy());
+        });
+        source.on('error', (err) => out.destroy(err));
+        source.on('end', () => {
+          current = undefined;
+          if (!out.destroyed) void next(out);
+        });
+      } catch (err) {
+        out.destroy(err as Error);
+      }
+    }
     return { from, to, rows };
   }
 }

@@ -179,31 +179,30 @@ export class ConfigurationsService {
     let index = 0;
     let current: Readable | undefined;
     let opening = false;
-    const self = this;
     const rows = new Readable({
       objectMode: true,
       highWaterMark: 512,
-      read() {
+      read: () => {
         if (current) current.resume();
-        else if (!opening) void next(this);
+        else if (!opening) void next(rows);
       },
       destroy(err, cb) {
         current?.destroy();
         cb(err);
       },
     });
-    async function next(out: Readable) {
+    const next = async (out: Readable): Promise<void> => {
       opening = true;
       try {
-        groups ??= await self.db.read((em) => self.nameGroups(em, q));
+        groups ??= await this.db.read((em) => this.nameGroups(em, q));
         if (index >= groups.length) {
           out.push(null);
           return;
         }
         if (out.destroyed) return;
         const group = groups[index++];
-        const where = self.where(tenant, q, from, to, group);
-        const source = self.db.streamSql(
+        const where = this.where(tenant, q, from, to, group);
+        const source = this.db.streamSql(
           `SELECT ${ROW_COLUMNS} FROM user_action ua ${ROW_JOINS} WHERE ${where.sql} ORDER BY ua.created DESC, ua.id DESC`,
           where.params,
         );
@@ -211,7 +210,7 @@ export class ConfigurationsService {
         opening = false;
         source.on('data', (r: Record<string, unknown>) => {
           try {
-            if (!out.push(self.toRow(r, group))) source.pause();
+            if (!out.push(this.toRow(r, group))) source.pause();
           } catch (err) {
             out.destroy(err as Error);
           }
@@ -224,7 +223,7 @@ export class ConfigurationsService {
       } catch (err) {
         out.destroy(err as Error);
       }
-    }
+    };
     return { from, to, rows };
   }
 }

@@ -150,6 +150,7 @@ export async function generateDataset(db: Database, config: AppConfig, spec: Dat
 
 /** Compacts the history with the real rollup pass, as of the dataset's now. */
 export async function rollUpDataset(db: Database, config: AppConfig, spec: DatasetSpec, progress: (rows: number) => void) {
-  const rollup = new RollupService(db, config);
+  const summary = new SummaryService(db, config);
+  const rollup = new RollupService(db, config, summary);
   return rollup.run({ asOf: spec.now, onProgress: (p) => progress(p.rowsRead) });
 }

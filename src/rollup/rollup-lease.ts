@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { EntityManager } from 'typeorm';
 import { Database } from '../database/database.service';
 import { RollupLeaseEntity } from '../database/entities';
 import { toInstant } from '../database/values';
@@ -9,9 +10,10 @@ export const LEASE_TTL_MS = 60_000;
 
 /**
  * One rollup runner at a time across every replica and CLI: a row in `rollup_lease` taken with a
- * conditional UPDATE (works the same on MySQL, MariaDB and SQLite). The holder renews it after
- * every chunk; a holder that dies simply stops renewing and the lease expires after
- * LEASE_TTL_MS. Correctness never rests on the lease alone: every chunk is one transaction.
+ * conditional UPDATE (works the same on MySQL, MariaDB and SQLite). The holder renews it as the
+ * first statement of every chunk's transaction, so a chunk only commits while its runner holds the
+ * lease; a holder that dies simply stops renewing and the lease expires after LEASE_TTL_MS.
+ * Correctness never rests on the lease alone: every chunk is one transaction.
  */
 export class RollupLease {
   readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -45,7 +47,22 @@ export class RollupLease {
 
   /** Extends the lease; false when it was lost (expired and taken by another runner). */
   async renew(): Promise<boolean> {
-    const res = await this.update({ expiresAt: new Date(Date.now() + this.ttlMs) }, 'holder = :holder', { holder: this.holder });
+    return this.db.transaction((em) => this.renewWithin(em));
+  }
+
+  /**
+   * Extends the lease inside the caller's transaction (false when it was lost). As the first
+   * statement of a chunk it also takes SQLite's write lock before the chunk reads: a transaction
+   * that reads first and writes later fails with SQLITE_BUSY_SNAPSHOT when another process (the
+   * service, another runner) committed in between.
+   */
+  async renewWithin(em: EntityManager): Promise<boolean> {
+    const res = await em
+      .createQueryBuilder()
+      .update(RollupLeaseEntity)
+      .set({ expiresAt: new Date(Date.now() + this.ttlMs) })
+      .where('name = :name AND holder = :holder', { name: LEASE_NAME, holder: this.holder })
+      .execute();
     return (res.affected ?? 0) > 0;
   }
 

@@ -1,10 +1,12 @@
 // npm run rollup -- [--as-of <ISO instant>] [--tenant <id>] [--dry-run] [--chunk-rows <n>]
 // One rollup pass now (or as if it were --as-of), with a progress line and a summary.
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { parseInstant } from '../common/field.decorators';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { openDataSource } from '../database/data-source-options';
 import { Database } from '../database/database.service';
+import { SummaryService } from '../summary/summary.service';
 import { RollupService } from './rollup.service';
 
 const USAGE = 'usage: npm run rollup -- [--as-of <ISO 8601 instant>] [--tenant <id>] [--dry-run] [--chunk-rows <n>]';
@@ -35,6 +37,8 @@ function parseArgs(argv: string[]) {
 }
 
 async function main(): Promise<void> {
+  // stdout carries the summary; framework logs only for warnings and errors.
+  Logger.overrideLogger(['error', 'warn']);
   const opts = parseArgs(process.argv.slice(2));
   let config;
   try {
@@ -45,7 +49,9 @@ async function main(): Promise<void> {
   }
   const dataSource = await openDataSource(config);
   const db = new Database(dataSource);
-  const rollup = new RollupService(db, config);
+  const summary = new SummaryService(db, config);
+  await summary.ensureZone(config.timeZone);
+  const rollup = new RollupService(db, config, summary);
   const started = Date.now();
   let lastPrint = 0;
   const tty = process.stderr.isTTY;

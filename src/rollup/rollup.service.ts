@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database.service';
 import { AggregationLevel, UserActionEntity } from '../database/entities';
 import { toInstant, toInt, toStringOrNull } from '../database/values';
+import { SummaryService } from '../summary/summary.service';
 import { RollupLease } from './rollup-lease';
 
 const DAY_MS = 86_400_000;
@@ -50,6 +51,13 @@ export interface RollupSummary {
   seconds: number;
 }
 
+/**
+ * Lets pending I/O (HTTP requests of the service) in between two chunks. better-sqlite3 is
+ * synchronous, so without this a pass inside the service would run chunk after chunk on promise
+ * microtasks alone and keep every request waiting until the whole pass is done.
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 interface SourceRow {
   id: unknown;
   module: unknown;
@@ -76,8 +84,10 @@ interface Group {
  *
  * Exactly once: each chunk is one transaction that upserts the merged rows (adding to an
  * aggregate that already exists for the same key and period) and deletes the rows it merged,
- * so a crash at any point leaves every sum intact and the next pass continues. On MySQL the
- * chunk's rows are locked (FOR UPDATE), so even two runners that overlap cannot merge a row twice.
+ * so a crash at any point leaves every sum intact and the next pass continues. Each chunk first
+ * renews the runner's lease in its own transaction, so only the lease holder's chunks commit; on
+ * MySQL the chunk's rows are also locked (FOR UPDATE), so even two runners that overlap cannot
+ * merge a row twice.
  */
 @Injectable()
 export class RollupService {
@@ -87,6 +97,7 @@ export class RollupService {
   constructor(
     private readonly db: Database,
     private readonly config: AppConfig,
+    private readonly summary: SummaryService,
   ) {
     this.calendar = new Calendar(config.timeZone);
   }
@@ -144,10 +155,15 @@ export class RollupService {
           else {
             for (;;) {
               if (opts.signal?.aborted) throw new Error('rollup pass stopped (shutdown); the next pass continues');
-              const done = await this.db.transaction((em) => this.compactChunk(em, tenant, s.from, s.to, s.cutoff, opts.chunkRows ?? 5000));
+              const done = await this.db.transaction(async (em) => {
+                // Renewing first makes the chunk commit only while this runner holds the lease, and
+                // takes SQLite's write lock before the chunk reads (see RollupLease.renewWithin).
+                if (!(await lease.renewWithin(em))) throw new Error('rollup lease lost to another runner; stopped before the next chunk');
+                return this.compactChunk(em, tenant, s.from, s.to, s.cutoff, opts.chunkRows ?? 5000);
+              });
               if (done.read === 0) break;
               onChunk(done.read, done.written, done.read, done.periods);
-              if (!(await lease.renew())) throw new Error('rollup lease lost to another runner; stopping after a complete chunk');
+              await yieldToEventLoop();
             }
           }
         }
@@ -167,7 +183,7 @@ export class RollupService {
     return rows.map((r) => toInt(r.tenant));
   }
 
-  private sourceQuery(em: EntityManager, tenant: number, level: AggregationLevel, cutoff: Date, limit: number) {
+  private sourceQuery(em: EntityManager, tenant: number, levels: AggregationLevel[], cutoff: Date, limit: number) {
     return em
       .createQueryBuilder()
       .from(UserActionEntity, 'ua')
@@ -181,7 +197,7 @@ export class RollupService {
       .addSelect('ua.actionId', 'actionId')
       .addSelect('ua.actionParameter', 'actionParameter')
       .addSelect('ua.count', 'count')
-      .where('ua.tenant = :tenant AND ua.aggregationLevel = :level AND ua.created < :cutoff', { tenant, level, cutoff })
+      .where('ua.tenant = :tenant AND ua.aggregationLevel IN (:...levels) AND ua.created < :cutoff', { tenant, levels, cutoff })
       .orderBy('ua.created', 'ASC')
       .addOrderBy('ua.id', 'ASC')
       .limit(limit);
@@ -219,7 +235,7 @@ export class RollupService {
     cutoff: Date,
     limit: number,
   ): Promise<{ read: number; written: number; periods: string[] }> {
-    const qb = this.sourceQuery(em, tenant, from, cutoff, limit);
+    const qb = this.sourceQuery(em, tenant, [from], cutoff, limit);
     if (this.db.dialect === 'mysql') qb.setLock('pessimistic_write');
     const rows = await qb.getRawMany<SourceRow>();
     if (rows.length === 0) return { read: 0, written: 0, periods: [] };
@@ -235,6 +251,24 @@ export class RollupService {
       const placeholders = slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
       await em.query(`INSERT INTO user_action ${cols} VALUES ${placeholders} ${conflict}`, params);
     }
+    // The summary tables move the same counts from the source level (and day) to the target.
+    const removed = this.summary.deltasFor(
+      rows.map((r) => ({
+        created: toInstant(r.created),
+        module: toInt(r.module),
+        action: toInt(r.action),
+        country: toStringOrNull(r.country),
+        device: toStringOrNull(r.device),
+        count: toInt(r.count),
+      })),
+      from,
+      -1,
+    );
+    const added = this.summary.deltasFor(
+      groups.map((g) => ({ created: g.period, module: g.values[0], action: g.values[1], country: g.values[2], device: g.values[3], count: g.count })),
+      to,
+    );
+    await this.summary.apply(em, tenant, [...removed, ...added]);
     const ids = rows.map((r) => r.id);
     for (let i = 0; i < ids.length; i += DELETE_IDS) {
       await em.createQueryBuilder().delete().from(UserActionEntity).where('id IN (:...ids)', { ids: ids.slice(i, i + DELETE_IDS) }).execute();
@@ -242,7 +276,12 @@ export class RollupService {
     return { read: rows.length, written: groups.length, periods: [...new Set(groups.map((g) => g.period.toISOString()))] };
   }
 
-  /** Dry run: walks the rows a pass would merge (keyset by created, id) and counts, writing nothing. */
+  /**
+   * Dry run: walks the rows a pass would merge (keyset by created, id) and counts, writing nothing.
+   * The monthly step of a real pass also reads the daily rows its daily step has just made from
+   * real-time rows before the monthly cutoff, so here those real-time rows count as the daily rows
+   * they would become (one per key and day, merged with an existing daily row of that key and day).
+   */
   private async simulate(
     tenant: number,
     level: AggregationLevel,
@@ -250,18 +289,28 @@ export class RollupService {
     limit: number,
     onChunk: (read: number, written: number, deleted: number, periods: string[]) => void,
   ): Promise<void> {
+    const monthly = level === AggregationLevel.Daily;
+    const levels = monthly ? [AggregationLevel.RealTime, AggregationLevel.Daily] : [level];
     const seen = new Set<string>();
+    const dailyRows = new Set<string>();
     let after: { created: Date; id: unknown } | undefined;
     for (;;) {
       const rows = await this.db.read((em) => {
-        const qb = this.sourceQuery(em, tenant, level, cutoff, limit);
+        const qb = this.sourceQuery(em, tenant, levels, cutoff, limit);
         if (after) qb.andWhere('(ua.created > :afterCreated OR (ua.created = :afterCreated AND ua.id > :afterId))', { afterCreated: after.created, afterId: after.id });
         return qb.getRawMany<SourceRow>();
       });
       if (rows.length === 0) return;
+      let read = rows.length;
+      if (monthly) {
+        const days = [...this.group(rows, AggregationLevel.Daily).keys()].filter((id) => !dailyRows.has(id));
+        days.forEach((id) => dailyRows.add(id));
+        read = days.length;
+      }
       const groups = [...this.group(rows, level + 1).entries()].filter(([id]) => !seen.has(id));
       groups.forEach(([id]) => seen.add(id));
-      onChunk(rows.length, groups.length, rows.length, [...new Set(groups.map(([, g]) => g.period.toISOString()))]);
+      onChunk(read, groups.length, read, [...new Set(groups.map(([, g]) => g.period.toISOString()))]);
+      await yieldToEventLoop();
       const last = rows[rows.length - 1];
       after = { created: toInstant(last.created), id: last.id };
     }

@@ -17,10 +17,7 @@ import { seedCatalogStatements } from '../../src/database/catalog-seed';
 /** Which database this jest run targets: `TEST_DB=mysql` (with TEST_DATABASE_URL) or SQLite. */
 export const TEST_DIALECT: 'mysql' | 'sqlite' = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
 
-// summary_meta too: it records the zone the summaries were built in, and a MySQL worker database
-// outlives each app — without this, an app with another STATISTICS_TIME_ZONE (e.g. Europe/Vienna
-// after UTC) refuses to start there, while on SQLite every app has a fresh file.
-const TABLES = ['user_action', 'stat_day', 'stat_day_cd', 'summary_meta', 'configuration_snapshot', 'directory_user', 'catalog_action', 'catalog_module'];
+const TABLES = ['user_action', 'stat_day', 'stat_day_cd', 'configuration_snapshot', 'directory_user', 'catalog_action', 'catalog_module'];
 
 /**
  * The MySQL database of this jest worker: `<TEST_DATABASE_URL's db>_w<worker>`, created when
@@ -40,6 +37,13 @@ async function mysqlWorkerUrl(): Promise<string> {
     password: decodeURIComponent(url.password),
   });
   await admin.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  // A worker database outlives each app: empty it before the next app starts, so the app records
+  // its own STATISTICS_TIME_ZONE for the (empty) summaries instead of finding another's.
+  const [tables] = await admin.query(
+    "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_name IN ('user_action', 'stat_day', 'stat_day_cd', 'summary_meta')",
+    [name],
+  );
+  for (const { t } of tables as Array<{ t: string }>) await admin.query(`DELETE FROM \`${name}\`.\`${t}\``);
   await admin.end();
   url.pathname = `/${name}`;
   return url.toString();

@@ -1,20 +1,24 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { Calendar } from '../../common/calendar';
 import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config';
 import { Database } from '../../database/database.service';
-import { UserActionEntity } from '../../database/entities';
 import { toInt, toStringOrNull } from '../../database/values';
+import { planRange, Span } from '../../summary/range-plan';
 import { checkRange } from '../statistics-query.dto';
 import { AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto, Aggregation } from './aggregated.dto';
 
-/** Entity property behind each allowed aggregation (a fixed map: user input never reaches SQL). */
-const AGGREGATION_PROPERTY: Record<Aggregation, string> = {
-  country: 'ua.country',
-  device: 'ua.device',
-  actionLabel: 'ua.actionLabel',
-  actionId: 'ua.actionId',
+/** Column behind each allowed aggregation (a fixed map: user input never reaches SQL). */
+const COLUMN: Record<Aggregation, string> = {
+  country: 'country',
+  device: 'device',
+  actionLabel: 'action_label',
+  actionId: 'action_id',
 };
+
+/** Aggregations the `stat_day_cd` summary can answer; others are summed from `user_action`. */
+const SUMMARISED: ReadonlySet<Aggregation> = new Set(['country', 'device']);
 
 export interface AggregatedResult {
   from: Date;
@@ -23,7 +27,23 @@ export interface AggregatedResult {
   rows: AggregatedUserActionDto[];
 }
 
-/** Sums per (module, action[, aggregations]) in [from, to). */
+/** SQL's ordering of the group columns: NULL first, then byte order (both databases use binary collations). */
+function compareKeys(a: Array<string | null>, b: Array<string | null>): number {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    if (a[i] === null) return -1;
+    if (b[i] === null) return 1;
+    return Buffer.compare(Buffer.from(a[i]!), Buffer.from(b[i]!));
+  }
+  return 0;
+}
+
+/**
+ * Sums per (module, action[, aggregations]) in [from, to). Whole local days are read from the
+ * summary tables (`stat_day`, or `stat_day_cd` with country/device), the partial days at the
+ * edges from `user_action`, all in one consistent snapshot; aggregations by actionLabel or
+ * actionId are summed from `user_action` over the whole range.
+ */
 @Injectable()
 export class AggregatedService {
   private readonly calendar: Calendar;
@@ -41,42 +61,69 @@ export class AggregatedService {
     const { from, to } = q.from && q.to ? { from: q.from, to: q.to } : this.calendar.currentMonth(this.clock.now());
     checkRange(from, to);
     const aggregations = q.aggregations ?? [];
-    const rows = await this.db.read((em) => {
-      const qb = em
-        .createQueryBuilder()
-        .from(UserActionEntity, 'ua')
-        .select('ua.module', 'module')
-        .addSelect('ua.action', 'action')
-        .addSelect('SUM(ua.count)', 'count')
-        .addSelect('MAX(ua.aggregationLevel)', 'aggregationLevel')
-        .where('ua.tenant = :tenant AND ua.created >= :from AND ua.created < :to', { tenant, from, to })
-        .groupBy('ua.module')
-        .addGroupBy('ua.action')
-        .orderBy('ua.module', 'ASC')
-        .addOrderBy('ua.action', 'ASC');
-      if (q.module !== undefined) qb.andWhere('ua.module = :module', { module: q.module });
-      if (q.actions?.length) qb.andWhere('ua.action IN (:...actions)', { actions: q.actions });
-      for (const a of aggregations) {
-        qb.addSelect(AGGREGATION_PROPERTY[a], a).addGroupBy(AGGREGATION_PROPERTY[a]).addOrderBy(AGGREGATION_PROPERTY[a], 'ASC');
+    const plan = aggregations.every((a) => SUMMARISED.has(a)) ? planRange(this.calendar, from, to) : { raw: [{ from, to }] };
+    const groups = new Map<string, AggregatedUserActionDto & { keys: Array<string | null> }>();
+    await this.db.snapshot(async (em) => {
+      const parts: Array<Record<string, unknown>>[] = [];
+      if (plan.days) parts.push(await this.query(em, aggregations.length ? 'stat_day_cd' : 'stat_day', 'day', tenant, q, aggregations, plan.days));
+      for (const span of plan.raw) parts.push(await this.query(em, 'user_action', 'created', tenant, q, aggregations, span));
+      for (const rows of parts) {
+        for (const r of rows) {
+          const keys = aggregations.map((a) => toStringOrNull(r[a]));
+          const module = toInt(r.module);
+          const action = toInt(r.action);
+          const id = JSON.stringify([module, action, ...keys]);
+          const g = groups.get(id);
+          if (g) {
+            g.count += toInt(r.count);
+            g.aggregationLevel = Math.max(g.aggregationLevel, toInt(r.aggregationLevel));
+          } else {
+            const entry: AggregatedUserActionDto & { keys: Array<string | null> } = {
+              module,
+              action,
+              tenant,
+              count: toInt(r.count),
+              aggregationLevel: toInt(r.aggregationLevel),
+              keys,
+            };
+            aggregations.forEach((a, i) => (entry[a] = keys[i]));
+            groups.set(id, entry);
+          }
+        }
       }
-      return qb.getRawMany<Record<string, unknown>>();
     });
-    return {
-      from,
-      to,
-      aggregations,
-      rows: rows.map((r) => {
-        const entry: AggregatedUserActionDto = {
-          module: toInt(r.module),
-          action: toInt(r.action),
-          tenant,
-          count: toInt(r.count),
-          aggregationLevel: toInt(r.aggregationLevel),
-        };
-        for (const a of aggregations) entry[a] = toStringOrNull(r[a]);
-        return entry;
-      }),
-    };
+    const rows = [...groups.values()]
+      .sort((a, b) => a.module - b.module || a.action - b.action || compareKeys(a.keys, b.keys))
+      .map(({ keys: _keys, ...row }) => row);
+    return { from, to, aggregations, rows };
+  }
+
+  private query(
+    em: EntityManager,
+    table: 'stat_day' | 'stat_day_cd' | 'user_action',
+    timeColumn: 'day' | 'created',
+    tenant: number,
+    q: AggregatedQueryDto,
+    aggregations: Aggregation[],
+    span: Span,
+  ): Promise<Array<Record<string, unknown>>> {
+    const cols = aggregations.map((a) => `${COLUMN[a]} AS ${a}`);
+    const groupBy = ['module', 'action', ...aggregations.map((a) => COLUMN[a])];
+    const where = ['tenant = ?', `${timeColumn} >= ?`, `${timeColumn} < ?`];
+    const params: unknown[] = [tenant, this.db.instantParam(span.from), this.db.instantParam(span.to)];
+    if (q.module !== undefined) {
+      where.push('module = ?');
+      params.push(q.module);
+    }
+    if (q.actions?.length) {
+      where.push(`action IN (${q.actions.map(() => '?').join(', ')})`);
+      params.push(...q.actions);
+    }
+    return em.query(
+      `SELECT module, action, ${[...cols, 'SUM(count) AS count', 'MAX(aggregation_level) AS aggregationLevel'].join(', ')}
+         FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${groupBy.join(', ')}`,
+      params,
+    );
   }
 
   toJson(result: AggregatedResult): AggregatedResponseDto {

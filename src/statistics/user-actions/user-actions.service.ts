@@ -1,11 +1,12 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { SelectQueryBuilder } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { Calendar } from '../../common/calendar';
 import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config';
 import { Database } from '../../database/database.service';
-import { AggregationLevel, UserActionEntity } from '../../database/entities';
+import { AggregationLevel } from '../../database/entities';
 import { toInstant, toInt } from '../../database/values';
+import { planRange, Span } from '../../summary/range-plan';
 import { checkRange } from '../statistics-query.dto';
 import { MonthlyUserActionDto, MonthlyUserActionsResponseDto, UserActionsQueryDto } from './user-actions.dto';
 
@@ -14,7 +15,11 @@ export interface MonthlyRow extends MonthlyUserActionDto {
   year: number;
 }
 
-/** Monthly totals per (month, module, action), months taken in STATISTICS_TIME_ZONE. */
+/**
+ * Monthly totals per (month, module, action), months taken in STATISTICS_TIME_ZONE. Whole days
+ * come from the `stat_day` summary; the partial days at the edges of `from`/`to` from
+ * `user_action` (each edge lies inside one day, so inside one month).
+ */
 @Injectable()
 export class UserActionsService {
   private readonly calendar: Calendar;
@@ -27,63 +32,101 @@ export class UserActionsService {
     this.calendar = new Calendar(config.timeZone);
   }
 
+  /** Whole days [days.from, days.to) (either end open) plus partial-day edges. */
+  private plan(from?: Date, to?: Date): { days: { from?: Date; to?: Date } | null; raw: Span[] } {
+    if (from && to) {
+      const p = planRange(this.calendar, from, to);
+      return { days: p.days ?? null, raw: p.raw };
+    }
+    const raw: Span[] = [];
+    let dayFrom: Date | undefined;
+    let dayTo: Date | undefined;
+    if (from) {
+      dayFrom = this.calendar.startOfDay(from);
+      if (dayFrom.getTime() < from.getTime()) {
+        const next = this.calendar.addDays(dayFrom, 1);
+        raw.push({ from, to: next });
+        dayFrom = next;
+      }
+    }
+    if (to) {
+      dayTo = this.calendar.startOfDay(to);
+      if (dayTo.getTime() < to.getTime()) raw.push({ from: dayTo, to });
+    }
+    return { days: { from: dayFrom, to: dayTo }, raw };
+  }
+
   async monthly(tenant: number, q: UserActionsQueryDto): Promise<MonthlyRow[]> {
     if (q.action !== undefined && q.module === undefined) throw new BadRequestException('action is only allowed together with module');
     if (q.from && q.to) checkRange(q.from, q.to);
-    return this.db.read(async (em) => {
-      const filtered = (qb: SelectQueryBuilder<any>) => {
-        qb.where('ua.tenant = :tenant', { tenant });
-        if (q.module !== undefined) qb.andWhere('ua.module = :module', { module: q.module });
-        if (q.action !== undefined) qb.andWhere('ua.action = :action', { action: q.action });
-        if (q.from) qb.andWhere('ua.created >= :from', { from: q.from });
-        if (q.to) qb.andWhere('ua.created < :to', { to: q.to });
-        return qb;
-      };
-      const bounds = await filtered(
-        em.createQueryBuilder().from(UserActionEntity, 'ua').select('MIN(ua.created)', 'first').addSelect('MAX(ua.created)', 'last'),
-      ).getRawOne<{ first: unknown; last: unknown }>();
-      if (!bounds || bounds.first === null || bounds.first === undefined) return [];
-      // Month buckets: month i holds [starts[i], starts[i+1]). The boundaries are computed here in
-      // the configured zone and passed as parameters, so SQL needs no time-zone support.
-      const starts = this.calendar.monthStarts(toInstant(bounds.first), toInstant(bounds.last));
-      const params: Record<string, Date> = {};
-      const whens = starts.slice(1, -1).map((s, i) => {
-        params[`monthEnd${i}`] = s;
-        return `WHEN ua.created < :monthEnd${i} THEN ${i}`;
-      });
-      const bucket = whens.length ? `CASE ${whens.join(' ')} ELSE ${whens.length} END` : '0';
-      const rows = await filtered(
-        em
-          .createQueryBuilder()
-          .from(UserActionEntity, 'ua')
-          .select('ua.module', 'module')
-          .addSelect('ua.action', 'action')
-          .addSelect(bucket, 'bucket')
-          .addSelect('MIN(ua.created)', 'date')
-          .addSelect('SUM(ua.count)', 'count'),
-      )
-        .setParameters(params)
-        .groupBy('ua.module')
-        .addGroupBy('ua.action')
-        .addGroupBy('bucket')
-        .getRawMany<Record<string, unknown>>();
-      return rows
-        .map((r): MonthlyRow => {
-          const date = toInstant(r.date);
-          const { month, year } = this.calendar.monthYear(starts[toInt(r.bucket)]);
-          return {
-            date: date.toISOString(),
-            module: toInt(r.module),
-            action: toInt(r.action),
-            tenant,
-            count: toInt(r.count),
-            aggregationLevel: AggregationLevel.Monthly,
-            month,
-            year,
-          };
-        })
-        .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.module - b.module || a.action - b.action));
+    const plan = this.plan(q.from, q.to);
+    const filter = () => {
+      const where: string[] = ['tenant = ?'];
+      const params: unknown[] = [tenant];
+      if (q.module !== undefined) {
+        where.push(`module = ?`);
+        params.push(q.module);
+      }
+      if (q.action !== undefined) {
+        where.push(`action = ?`);
+        params.push(q.action);
+      }
+      return { where, params };
+    };
+    const groups = new Map<string, { month: Date; module: number; action: number; count: number; date: Date }>();
+    const add = (month: Date, module: number, action: number, count: number, date: Date) => {
+      const key = `${month.getTime()}|${module}|${action}`;
+      const g = groups.get(key);
+      if (!g) groups.set(key, { month, module, action, count, date });
+      else {
+        g.count += count;
+        if (date < g.date) g.date = date;
+      }
+    };
+    await this.db.snapshot(async (em: EntityManager) => {
+      if (plan.days) {
+        const { where, params } = filter();
+        if (plan.days.from) {
+          where.push('day >= ?');
+          params.push(this.db.instantParam(plan.days.from));
+        }
+        if (plan.days.to) {
+          where.push('day < ?');
+          params.push(this.db.instantParam(plan.days.to));
+        }
+        const rows: Array<Record<string, unknown>> = await em.query(
+          `SELECT day, module, action, SUM(count) AS count, MIN(min_created) AS date FROM stat_day WHERE ${where.join(' AND ')} GROUP BY day, module, action`,
+          params,
+        );
+        for (const r of rows) add(this.calendar.startOfMonth(toInstant(r.day)), toInt(r.module), toInt(r.action), toInt(r.count), toInstant(r.date));
+      }
+      for (const span of plan.raw) {
+        const { where, params } = filter();
+        where.push('created >= ?', 'created < ?');
+        params.push(this.db.instantParam(span.from), this.db.instantParam(span.to));
+        const rows: Array<Record<string, unknown>> = await em.query(
+          `SELECT module, action, SUM(count) AS count, MIN(created) AS date FROM user_action WHERE ${where.join(' AND ')} GROUP BY module, action`,
+          params,
+        );
+        const month = this.calendar.startOfMonth(span.from);
+        for (const r of rows) add(month, toInt(r.module), toInt(r.action), toInt(r.count), toInstant(r.date));
+      }
     });
+    return [...groups.values()]
+      .map((g): MonthlyRow => {
+        const { month, year } = this.calendar.monthYear(g.month);
+        return {
+          date: g.date.toISOString(),
+          module: g.module,
+          action: g.action,
+          tenant,
+          count: g.count,
+          aggregationLevel: AggregationLevel.Monthly,
+          month,
+          year,
+        };
+      })
+      .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.module - b.module || a.action - b.action));
   }
 
   toJson(rows: MonthlyRow[]): MonthlyUserActionsResponseDto {

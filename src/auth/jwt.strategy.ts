@@ -1,4 +1,5 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { createPublicKey, createSecretKey } from 'node:crypto';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config';
@@ -14,7 +15,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(config: AppConfig) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwt.key,
+      // A KeyObject made once: given a string, jsonwebtoken re-parses the key on every request
+      // (createSecretKey/createPublicKey were a quarter of a read request's CPU).
+      secretOrKey: config.jwt.algorithms.includes('HS256') ? (createSecretKey(Buffer.from(config.jwt.key)) as unknown as string) : (createPublicKey(config.jwt.key) as unknown as string),
       algorithms: config.jwt.algorithms,
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,

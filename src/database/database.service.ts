@@ -54,8 +54,9 @@ export class Database implements OnApplicationShutdown {
    * edge days: on MySQL one REPEATABLE READ transaction (a single snapshot), on SQLite the
    * serialised connection.
    */
-  snapshot<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    if (this.dialect === 'sqlite') return this.exclusive(() => work(this.dataSource.manager));
+  snapshot<T>(work: (em: EntityManager) => Promise<T>, statements = 2): Promise<T> {
+    // One statement is its own snapshot: skip the transaction's round trips.
+    if (this.dialect === 'sqlite' || statements < 2) return this.read(work);
     return this.dataSource.transaction('REPEATABLE READ', work);
   }
 
@@ -64,7 +65,7 @@ export class Database implements OnApplicationShutdown {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.exclusive(() =>
-          this.dialect === 'mysql' ? this.dataSource.transaction('READ COMMITTED', work) : this.dataSource.transaction(work),
+          this.dialect === 'mysql' ? this.dataSource.transaction('READ COMMITTED', work) : this.sqliteImmediate(work),
         );
       } catch (err) {
         if (attempt >= 8 || !isRetryable(err)) throw err;
@@ -77,6 +78,24 @@ export class Database implements OnApplicationShutdown {
   /** An instant as a parameter of a raw `em.query()` (SQLite stores UTC text, mysql2 takes a Date). */
   instantParam(d: Date): Date | string {
     return this.dialect === 'mysql' ? d : d.toISOString().replace('T', ' ').replace('Z', '');
+  }
+
+  /**
+   * SQLite write transaction that takes the write lock up front (BEGIN IMMEDIATE, waiting up to
+   * the busy timeout). A deferred transaction that reads first and writes later fails with
+   * SQLITE_BUSY_SNAPSHOT when another process (the rollup CLI) committed in between.
+   */
+  private async sqliteImmediate<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.query('BEGIN IMMEDIATE');
+    try {
+      const result = await work(runner.manager);
+      await runner.query('COMMIT');
+      return result;
+    } catch (err) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
   }
 
   /** `SELECT 1` — used by the readiness probe. */

@@ -63,6 +63,7 @@ export class AggregatedService {
     const aggregations = q.aggregations ?? [];
     const plan = aggregations.every((a) => SUMMARISED.has(a)) ? planRange(this.calendar, from, to) : { raw: [{ from, to }] };
     const groups = new Map<string, AggregatedUserActionDto & { keys: Array<string | null> }>();
+    const statements = (plan.days ? 1 : 0) + plan.raw.length;
     await this.db.snapshot(async (em) => {
       const parts: Array<Record<string, unknown>>[] = [];
       if (plan.days) parts.push(await this.query(em, aggregations.length ? 'stat_day_cd' : 'stat_day', 'day', tenant, q, aggregations, plan.days));
@@ -91,7 +92,7 @@ export class AggregatedService {
           }
         }
       }
-    });
+    }, statements);
     const rows = [...groups.values()]
       .sort((a, b) => a.module - b.module || a.action - b.action || compareKeys(a.keys, b.keys))
       .map(({ keys: _keys, ...row }) => row);

@@ -111,7 +111,7 @@ export class UserActionsService {
         const month = this.calendar.startOfMonth(span.from);
         for (const r of rows) add(month, toInt(r.module), toInt(r.action), toInt(r.count), toInstant(r.date));
       }
-    });
+    }, (plan.days ? 1 : 0) + plan.raw.length);
     return [...groups.values()]
       .map((g): MonthlyRow => {
         const { month, year } = this.calendar.monthYear(g.month);

@@ -28,7 +28,13 @@ async function bootstrap(): Promise<void> {
   }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bufferLogs: true });
   configureApp(app);
-  await app.init();
+  try {
+    await app.init();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
   if (demo) await app.get(DemoDataService).seedIfEmpty();
   await app.listen(config.port);
   const url = `http://localhost:${config.port}/${API_PREFIX}`;

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Calendar } from '../common/calendar';
-import { AppConfig } from '../config/app-config';
+import { AppConfig, ConfigError } from '../config/app-config';
 import { Database } from '../database/database.service';
 import { toInstant, toInt } from '../database/values';
 
@@ -167,9 +167,9 @@ export class SummaryService {
     const meta: Array<{ value: string }> = await this.db.read((em) => em.query("SELECT value FROM summary_meta WHERE name = 'time_zone'"));
     if (meta[0]?.value === zone) return 'ok';
     if (meta[0]) {
-      throw new Error(
-        `Invalid configuration: STATISTICS_TIME_ZONE is ${zone} but the statistics were built for ${meta[0].value}; ` +
-          'run `npm run summaries:rebuild` (with the new zone) before starting, or keep the old zone',
+      throw new ConfigError(
+        'STATISTICS_TIME_ZONE',
+        `is ${zone} but the statistics were built for ${meta[0].value}; run \`npm run summaries:rebuild\` (with the new zone) before starting, or keep the old zone`,
       );
     }
     await this.rebuildAll(zone);

@@ -1,0 +1,35 @@
+// npm run summaries:rebuild — rebuilds the summary tables from user_action in the configured
+// STATISTICS_TIME_ZONE and records that zone. Run it with the service (and its ingestion) stopped.
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadConfig } from '../config/app-config';
+import { openDataSource } from '../database/data-source-options';
+import { Database } from '../database/database.service';
+import { SummaryService } from './summary.service';
+
+async function main(): Promise<void> {
+  Logger.overrideLogger(['error', 'warn']);
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const dataSource = await openDataSource(config);
+  try {
+    const started = Date.now();
+    const rows = await new SummaryService(new Database(dataSource), config).rebuildAll(config.timeZone);
+    console.log(`summaries rebuilt in ${config.timeZone} from ${rows} user-action rows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+main().catch((err) => {
+  console.error(`summaries:rebuild failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

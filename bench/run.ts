@@ -26,6 +26,9 @@ const SCALE = Number(opt('scale', '1'));
 const SEED = Number(opt('seed', '7'));
 const ONLY = opt('only', 'A,B,C,D,E,F,G').split(',');
 const ROOT = join(__dirname, '..');
+// Fresh connections: a kept-alive socket that idled through a long baseline query may be closed by
+// the server (keepAliveTimeout) just as it is reused.
+const agent = new http.Agent({ keepAlive: false });
 
 function fail(msg: string): never {
   console.error(msg);
@@ -114,45 +117,54 @@ interface Service {
   port: number;
   token: string;
   stop(): Promise<void>;
+  restart(): Promise<void>;
 }
 
 async function startService(url: URL): Promise<Service> {
   const port = 3900 + Math.floor(Math.random() * 90);
   const secret = randomBytes(32).toString('hex');
-  const proc = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
-    env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), JWT_SECRET: secret, LOG_LEVEL: 'warn', ROLLUP_ENABLED: 'false', NODE_ENV: 'production' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
+      env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), JWT_SECRET: secret, LOG_LEVEL: 'warn', ROLLUP_ENABLED: 'false', NODE_ENV: 'production' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    for (let i = 0; i < 120; i++) {
+      try {
+        await get(port, '/v2/statistics/health/ready', '');
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    return child;
+  };
   const tenants = [...Array.from({ length: 50 }, (_, i) => i + 1), 900];
   const token = sign({ rights: Object.fromEntries(tenants.map((t) => [String(t), ['TENANT_STATISTICS']])), scope: 'statistics:ingest' }, secret, {
     algorithm: 'HS256',
     expiresIn: 7200,
     subject: 'bench',
   });
-  for (let i = 0; i < 120; i++) {
-    try {
-      await get(port, '/v2/statistics/health/ready', '');
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  return {
-    proc,
+  const svc: Service = {
+    proc: await launch(),
     port,
     token,
     stop: () =>
       new Promise((resolve) => {
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
+        svc.proc.once('exit', () => resolve());
+        svc.proc.kill('SIGTERM');
       }),
+    restart: async () => {
+      await svc.stop();
+      svc.proc = await launch();
+    },
   };
+  return svc;
 }
 
 /** GET that consumes the body; resolves with status, bytes and line count. */
 function get(port: number, path: string, token: string, accept = 'application/json'): Promise<{ status: number; bytes: number; lines: number }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, headers: { Authorization: `Bearer ${token}`, Accept: accept } }, (res) => {
+    const req = http.get({ agent, host: '127.0.0.1', port, path, headers: { Authorization: `Bearer ${token}`, Accept: accept } }, (res) => {
       let bytes = 0;
       let lines = 0;
       res.on('data', (chunk: Buffer) => {
@@ -170,7 +182,7 @@ function post(port: number, path: string, token: string, body: unknown): Promise
   return new Promise((resolve, reject) => {
     const data = Buffer.from(JSON.stringify(body));
     const req = http.request(
-      { host: '127.0.0.1', port, path, method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': data.length } },
+      { agent, host: '127.0.0.1', port, path, method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': data.length } },
       (res) => {
         res.resume();
         res.on('end', () => (res.statusCode === 202 ? resolve(202) : reject(new Error(`POST ${path} → ${res.statusCode}`))));
@@ -235,7 +247,6 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
   const svc = await startService(url);
   const sql = await createConnection({ uri: url.toString(), timezone: 'Z', decimalNumbers: true });
   const rows: Row[] = [];
-  const pid = svc.proc.pid!;
   const now = new Date();
   const mFrom = monthStartUtc(now);
   const mTo = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
@@ -246,11 +257,12 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
         ['B', ['country', 'device'], 10],
       ] as const) {
         if (!only.includes(scenario)) continue;
+        console.error(`scenario ${scenario}…`);
         const q = aggs.map((a) => `&aggregations[]=${a}`).join('');
         const path = `/v2/statistics/tenants/${LARGE_TENANT}/userActionsAggregated?module=3${q}`;
-        resetPeak(pid);
+        resetPeak(svc.proc.pid!);
         const svcT = await timeIt(30, 3, () => get(svc.port, path, svc.token));
-        const peak = peakRssMb(pid);
+        const peak = peakRssMb(svc.proc.pid!);
         const groupCols = aggs.length ? `, ${aggs.join(', ')}` : '';
         const naive = `SELECT module, action${groupCols}, SUM(count) AS count, MAX(aggregation_level) AS lvl FROM user_action WHERE tenant = ? AND created >= ? AND created < ? AND module = 3 GROUP BY module, action${groupCols}`;
         const baseT = await timeIt(3, 1, () => sql.query(naive, [LARGE_TENANT, mFrom, mTo]));
@@ -270,23 +282,25 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
       }
     }
     if (only.includes('C')) {
+      console.error('scenario C…');
       const path = `/v2/statistics/tenants/${LARGE_TENANT}/useractions`;
-      resetPeak(pid);
+      resetPeak(svc.proc.pid!);
       const svcT = await timeIt(20, 2, () => get(svc.port, path, svc.token));
-      const peak = peakRssMb(pid);
+      const peak = peakRssMb(svc.proc.pid!);
       const naive = `SELECT module, action, DATE_FORMAT(created, '%Y-%m') AS month, MIN(created) AS date, SUM(count) AS count FROM user_action WHERE tenant = ? GROUP BY module, action, month`;
       const baseT = await timeIt(3, 1, () => sql.query(naive, [LARGE_TENANT]));
       const ratio = pct(baseT, 50) / pct(svcT, 50);
       rows.push({ scenario: 'C', what: 'useractions, large tenant, all time', p50ms: pct(svcT, 50), p99ms: pct(svcT, 99), peakRssMb: peak, baseline: 'naive monthly GROUP BY (mysql2)', baselineValue: pct(baseT, 50), ratio, target: '≥ 10× faster', met: ratio >= 10 });
     }
     if (only.includes('D')) {
+      console.error('scenario D…');
       const path = `/v2/statistics/tenants/${LARGE_TENANT}/userActionsAggregated?module=3`;
       const load = (p: string) =>
         autocannon({ url: `http://127.0.0.1:${svc.port}${p}`, connections: 32, duration: 20, headers: { Authorization: `Bearer ${svc.token}` } });
       const ceiling = await load('/v2/statistics/health/live');
-      resetPeak(pid);
+      resetPeak(svc.proc.pid!);
       const a = await load(path);
-      const peak = peakRssMb(pid);
+      const peak = peakRssMb(svc.proc.pid!);
       const errors = a.errors + a.non2xx + a.timeouts;
       const ratio = a.requests.average / ceiling.requests.average;
       rows.push({
@@ -305,14 +319,17 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
       });
     }
     if (only.includes('E')) {
+      console.error('scenario E…');
+      // A fresh process, so the peak RSS is the export's and not what earlier load left behind.
+      await svc.restart();
       const from = new Date(spec.now.getTime() - 30 * 86_400_000).toISOString();
       const to = new Date(spec.now.getTime() + 3600_000).toISOString();
       const path = `/v2/statistics/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
-      resetPeak(pid);
+      resetPeak(svc.proc.pid!);
       const t = performance.now();
       const res = await get(svc.port, path, svc.token, 'text/csv');
       const secs = (performance.now() - t) / 1000;
-      const peak = peakRssMb(pid);
+      const peak = peakRssMb(svc.proc.pid!);
       const exported = res.lines; // header + rows − no trailing newline
       const cli = exportBaseline(url, from, to);
       const ratio = exported / secs / cli.rowsPerSec;
@@ -330,6 +347,7 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
       });
     }
     if (only.includes('F')) {
+      console.error('scenario F…');
       const from = new Date(spec.now.getTime() - 30 * 86_400_000).toISOString();
       const to = new Date(spec.now.getTime() + 3600_000).toISOString();
       const base = `/v2/statistics/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&limit=1000`;
@@ -339,6 +357,7 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
       rows.push({ scenario: 'F', what: 'configurations JSON, deep page (offset 500,000, limit 1000)', p50ms: pct(deep, 50), p99ms: pct(deep, 99), baseline: 'first page (offset 0) p50 ms', baselineValue: pct(first, 50), ratio, target: 'deep ≈ first (report)', met: ratio <= 3, note: 'ratio = deep / first (lower is better)' });
     }
     if (only.includes('G')) {
+      console.error('scenario G…');
       rows.push(await ingestionScenario(svc, url));
     }
   } finally {

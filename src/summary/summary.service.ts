@@ -72,6 +72,16 @@ export class SummaryService {
     const cdRows = [...cd.values()].filter((r) => r.count !== 0).sort((a, b) => a.day.getTime() - b.day.getTime() || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
     const mysql = this.db.dialect === 'mysql';
     const p = (d: Date) => this.db.instantParam(d);
+    // The per-day rows are the hottest (every batch of a tenant touches today's): upsert them
+    // last, so their locks are held for the shortest time before commit.
+    for (let i = 0; i < cdRows.length; i += UPSERT_ROWS) {
+      const slice = cdRows.slice(i, i + UPSERT_ROWS);
+      await em.query(
+        `INSERT INTO stat_day_cd (tenant, day, k, module, action, aggregation_level, country, device, count) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ` +
+          (mysql ? 'ON DUPLICATE KEY UPDATE count = count + VALUES(count)' : 'ON CONFLICT (tenant, day, k) DO UPDATE SET count = stat_day_cd.count + excluded.count'),
+        slice.flatMap((r) => [tenant, p(r.day), r.k, r.module, r.action, r.level, r.country, r.device, r.count]),
+      );
+    }
     for (let i = 0; i < dayRows.length; i += UPSERT_ROWS) {
       const slice = dayRows.slice(i, i + UPSERT_ROWS);
       await em.query(
@@ -80,14 +90,6 @@ export class SummaryService {
             ? 'ON DUPLICATE KEY UPDATE count = count + VALUES(count), min_created = LEAST(min_created, VALUES(min_created))'
             : 'ON CONFLICT (tenant, day, module, action, aggregation_level) DO UPDATE SET count = stat_day.count + excluded.count, min_created = MIN(stat_day.min_created, excluded.min_created)'),
         slice.flatMap((r) => [tenant, p(r.day), r.module, r.action, r.level, r.count, p(r.minCreated)]),
-      );
-    }
-    for (let i = 0; i < cdRows.length; i += UPSERT_ROWS) {
-      const slice = cdRows.slice(i, i + UPSERT_ROWS);
-      await em.query(
-        `INSERT INTO stat_day_cd (tenant, day, k, module, action, aggregation_level, country, device, count) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ` +
-          (mysql ? 'ON DUPLICATE KEY UPDATE count = count + VALUES(count)' : 'ON CONFLICT (tenant, day, k) DO UPDATE SET count = stat_day_cd.count + excluded.count'),
-        slice.flatMap((r) => [tenant, p(r.day), r.k, r.module, r.action, r.level, r.country, r.device, r.count]),
       );
     }
     // Rows that reached zero carry nothing: delete them (only among the days just decremented).

@@ -2,6 +2,7 @@
 // (IngestionService, batches of 1000, idempotent on eventId) and then compacted by the real
 // rollup pass. See bench/README.md.
 import { FixedClock } from '../src/common/clock';
+import { mulberry32 } from '../src/common/prng';
 import { AppConfig } from '../src/config/app-config';
 import { Database } from '../src/database/database.service';
 import { DirectoryService } from '../src/directory/directory.service';
@@ -30,14 +31,6 @@ export function datasetSize(spec: DatasetSpec) {
   };
 }
 
-export function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COUNTRIES = 'AT DE CH IT FR NL BE LU DK SE NO FI PL CZ SK HU SI HR ES PT IE GB US CA AU NZ JP CN BR MX'.split(' ');
 const DEVICES = ['desktop', 'mobile', 'tablet'];

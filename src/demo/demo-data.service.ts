@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { mulberry32 } from '../common/prng';
 import { Database } from '../database/database.service';
 import { DirectoryService } from '../directory/directory.service';
 import { UserActionEventDto } from '../ingestion/dto/ingest-user-actions.dto';
@@ -7,15 +8,6 @@ import { IngestionService } from '../ingestion/ingestion.service';
 
 export const DEMO_TENANT = 1;
 
-/** Small deterministic PRNG (mulberry32) so the demo data is the same on every machine. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Seeds tenant 1 with realistic data on an empty database (`npm start`), through the same
@@ -35,7 +27,7 @@ export class DemoDataService {
   async seedIfEmpty(events = 4000): Promise<number> {
     const [{ n }] = await this.db.read((em) => em.query('SELECT COUNT(*) AS n FROM user_action WHERE tenant = ?', [DEMO_TENANT]));
     if (Number(n) > 0) return 0;
-    const rand = prng(42);
+    const rand = mulberry32(42);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
     const countries = ['AT', 'DE', 'CH', 'IT', 'FR', 'NL', 'US', 'GB', 'SE', 'PL'];
     const devices = ['desktop', 'mobile', 'tablet'];

@@ -18,17 +18,8 @@ export const DAY_MS = 86_400_000;
 export const CONSENTING_USER = 'u-consent';
 export const CONSENTING_EMAIL = 'consent@example.com';
 
-/** mulberry32: a tiny seeded PRNG, so every fixture is the same on every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../src/common/prng';
+import { mulberry32 } from '../../src/common/prng';
 
 export class Rng {
   private readonly next: () => number;

@@ -83,7 +83,7 @@ async function prepareDataset(scale: number): Promise<DatasetSpec> {
   await conn.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   const spec: DatasetSpec = { ...wanted, now: new Date() };
   const config = loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' });
-  const ds = await openDataSource(config);
+  const ds = await openDataSource(config, { statementTimeout: false });
   const db = new Database(ds);
   const t0 = performance.now();
   let lastBar = 0;

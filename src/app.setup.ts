@@ -6,6 +6,7 @@ import { Logger } from 'pino';
 import { parse as parseQuery } from 'qs';
 import { AllExceptionsFilter, toErrorBody } from './common/all-exceptions.filter';
 import { PinoNestLogger, requestLogger } from './common/logging';
+import { applyServerTimeouts, requestDeadline } from './common/request-deadline';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { ROOT_LOGGER } from './config/core.module';
@@ -25,6 +26,8 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   // "extended" parser), here with explicit limits.
   app.set('query parser', (query: string) => parseQuery(query, { arrayLimit: 200, depth: 2, parameterLimit: 500 }));
   app.use(requestLogger(root));
+  app.use(requestDeadline(config.http.requestTimeoutMs));
+  applyServerTimeouts(app.getHttpServer(), config);
   app.useBodyParser('json', { limit: config.bodyLimit });
   // Body-parser errors (413, malformed JSON) never reach Nest's filters: answer them here, as JSON.
   app.use((err: unknown, req: Request & { id?: string }, res: Response, next: NextFunction) => {

@@ -1,18 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { Request, Response } from 'express';
-import { QueryFailedError } from 'typeorm';
-
-const DB_UNAVAILABLE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_CON_COUNT_ERROR',
-  'SQLITE_BUSY',
-]);
+import { isDatabaseUnavailable } from '../database/errors';
+import { timedOut } from './request-deadline';
 
 export interface ErrorBody {
   statusCode: number;
@@ -45,8 +35,7 @@ export function toErrorBody(exception: unknown, requestId: string): { body: Erro
           : (STATUS_CODES[status] ?? 'Bad request');
     return { body: { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message }, log: false };
   }
-  const code = exception instanceof QueryFailedError ? (exception.driverError as { code?: string })?.code : e?.code;
-  if (code && DB_UNAVAILABLE.has(code)) {
+  if (isDatabaseUnavailable(exception)) {
     return {
       body: { statusCode: 503, error: STATUS_CODES[503]!, message: `The database is unavailable; retry later (request id ${requestId})` },
       log: true,
@@ -67,6 +56,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request & { id?: string }>();
     const res = ctx.getResponse<Response>();
     const requestId = String(req?.id ?? '-');
+    if (timedOut(res)) {
+      // REQUEST_TIMEOUT_MS already answered 503; this is the late outcome of the abandoned work.
+      this.logger.warn({ requestId, err: exception }, 'request finished after its deadline had answered 503');
+      return;
+    }
     const { body, log } = toErrorBody(exception, requestId);
     if (log) {
       this.logger.error({ requestId, err: exception, status: body.statusCode }, 'request failed');

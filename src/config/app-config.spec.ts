@@ -89,7 +89,7 @@ describe('loadConfig', () => {
       });
       expect(config.nodeEnv).toBe('production');
       expect(config.port).toBe(8080);
-      expect(config.database).toEqual({ type: 'mysql', url: 'mysql://user:pass@db.internal:3306/statistics' });
+      expect(config.database).toMatchObject({ type: 'mysql', url: 'mysql://user:pass@db.internal:3306/statistics', readUrls: [] });
       expect(config.jwt).toEqual({
         key: STRONG_SECRET,
         algorithms: ['HS256'],

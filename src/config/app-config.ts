@@ -8,7 +8,15 @@ export const DEVELOPMENT_JWT_SECRET = 'development-only-statistics-secret-never-
 export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
 
 export type DatabaseConfig =
-  | { type: 'mysql'; url: string }
+  | {
+      type: 'mysql';
+      url: string;
+      /** Read replicas (DATABASE_READ_URLS); empty = every query on the primary. */
+      readUrls: string[];
+      connectTimeoutMs: number;
+      /** Upper bound of one statement (not of a streamed export, which is bounded by the client). */
+      queryTimeoutMs: number;
+    }
   | { type: 'sqlite'; path: string };
 
 /** A configuration value that cannot be used. The message always names the variable. */
@@ -39,6 +47,18 @@ export class AppConfig {
   rollup: { dailyAfterDays: number; monthlyAfterDays: number; cron: string; enabled: boolean };
   logLevel: string;
   bodyLimit: string;
+  http: {
+    /** A request not answered by then gets 503 (REQUEST_TIMEOUT_MS); also the server's time to receive a whole request. */
+    requestTimeoutMs: number;
+    /** Time to receive the request headers (slow-loris guard). */
+    headersTimeoutMs: number;
+  };
+  exports: {
+    /** Concurrent CSV exports across all tenants on this replica (EXPORT_MAX_CONCURRENT). */
+    maxConcurrent: number;
+    /** Concurrent CSV exports of one tenant on this replica (EXPORT_MAX_CONCURRENT_PER_TENANT). */
+    maxConcurrentPerTenant: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -90,9 +110,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.port = int(env, 'PORT', 3000, 0, 65535);
 
   const dbUrl = str(env, 'DATABASE_URL');
+  const readUrls = (str(env, 'DATABASE_READ_URLS') ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '')
+    .map((u) => mysqlUrl('DATABASE_READ_URLS', u));
   if (dbUrl) {
-    config.database = { type: 'mysql', url: mysqlUrl('DATABASE_URL', dbUrl) };
+    config.database = {
+      type: 'mysql',
+      url: mysqlUrl('DATABASE_URL', dbUrl),
+      readUrls,
+      connectTimeoutMs: int(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 120000),
+      queryTimeoutMs: int(env, 'DATABASE_QUERY_TIMEOUT_MS', 30000, 100, 3600000),
+    };
   } else {
+    if (readUrls.length > 0) throw new ConfigError('DATABASE_READ_URLS', 'needs DATABASE_URL (replicas of the embedded SQLite database do not exist)');
     config.database = { type: 'sqlite', path: str(env, 'SQLITE_PATH') ?? './data/statistics.sqlite' };
   }
 
@@ -158,5 +190,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const limit = str(env, 'BODY_LIMIT') ?? '2mb';
   if (!/^\d+(b|kb|mb)$/i.test(limit)) throw new ConfigError('BODY_LIMIT', `must look like 512kb or 2mb, got "${limit}"`);
   config.bodyLimit = limit;
+
+  const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', 30000, 100, 3600000);
+  config.http = { requestTimeoutMs, headersTimeoutMs: Math.min(requestTimeoutMs, 20000) };
+  const maxConcurrent = int(env, 'EXPORT_MAX_CONCURRENT', 8, 1, 1000);
+  const maxConcurrentPerTenant = int(env, 'EXPORT_MAX_CONCURRENT_PER_TENANT', 2, 1, 1000);
+  if (maxConcurrentPerTenant > maxConcurrent) {
+    throw new ConfigError('EXPORT_MAX_CONCURRENT_PER_TENANT', `must not exceed EXPORT_MAX_CONCURRENT (${maxConcurrent})`);
+  }
+  config.exports = { maxConcurrent, maxConcurrentPerTenant };
   return config;
 }

@@ -17,57 +17,92 @@ export const MYSQL8_SQL_MODE =
 export const MYSQL_MIGRATIONS = [MysqlInitialSchema, MysqlRollup, MysqlSummaries];
 export const SQLITE_MIGRATIONS = [SqliteInitialSchema, SqliteRollup, SqliteSummaries];
 
+export interface DataSourceRole {
+  /**
+   * Bound every statement by DATABASE_QUERY_TIMEOUT_MS (the service). The command-line passes
+   * (rollup, summaries:rebuild) and the benchmark run long statements on purpose and pass false.
+   */
+  statementTimeout: boolean;
+}
+
+/** mysql2's pool-cluster settings for read replicas: a replica that fails to connect sits out 5 s. */
+const REPLICA_CLUSTER = { canRetry: true, removeNodeErrorCount: 1, restoreNodeTimeout: 5000, defaultSelector: 'RR' } as const;
+
 /**
  * The one place data-source options are built: the Nest app, `ormconfig.ts` (TypeORM CLI),
  * the rollup CLI, the tests and the benchmark all call this.
  */
-export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
+export function buildDataSourceOptions(config: AppConfig, role: DataSourceRole = { statementTimeout: true }): DataSourceOptions {
   const common = { entities: ENTITIES, synchronize: false, migrationsRun: false, logging: false } as const;
-  if (config.database.type === 'mysql') {
+  const db = config.database;
+  if (db.type === 'mysql') {
+    const connection = db.readUrls.length
+      ? { replication: { master: { url: db.url }, slaves: db.readUrls.map((url) => ({ url })), ...REPLICA_CLUSTER } }
+      : { url: db.url };
     return {
       ...common,
       type: 'mysql',
-      url: config.database.url,
+      ...connection,
       timezone: 'Z',
       charset: 'utf8mb4',
       migrations: MYSQL_MIGRATIONS,
       migrationsTransactionMode: 'each',
+      // mysql2 fails a statement that gets no answer within the limit (a hung server, a lock
+      // queue); Database then drops that connection so its pool slot is not lost.
+      ...(role.statementTimeout ? { enableQueryTimeout: true, maxQueryExecutionTime: db.queryTimeoutMs } : {}),
       extra: {
         connectionLimit: 10,
         supportBigNumbers: true,
         bigNumberStrings: false,
         decimalNumbers: true,
-        connectTimeout: 10000,
+        connectTimeout: db.connectTimeoutMs,
       },
     };
   }
   return {
     ...common,
     type: 'better-sqlite3',
-    database: config.database.path,
+    database: db.path,
     migrations: SQLITE_MIGRATIONS,
     migrationsTransactionMode: 'each',
-    enableWAL: config.database.path !== ':memory:',
+    enableWAL: db.path !== ':memory:',
     timeout: 10000,
   };
 }
 
+type Mysql2Pool = { on(event: 'connection', cb: (conn: { query(sql: string): unknown }) => void): void };
+
+/** Every mysql2 pool of a data source: the single pool, or the primary's and each replica's. */
+function mysqlPools(dataSource: DataSource): Mysql2Pool[] {
+  const driver = dataSource.driver as unknown as { pool?: Mysql2Pool; poolCluster?: { _nodes: Record<string, { pool: Mysql2Pool }> } };
+  if (driver.pool) return [driver.pool];
+  return Object.values(driver.poolCluster?._nodes ?? {}).map((node) => node.pool);
+}
+
+const SESSION_SETTINGS = `SET SESSION sql_mode = '${MYSQL8_SQL_MODE}', time_zone = '+00:00'`;
+
 /**
- * Opens the database, pins the MySQL session settings, and applies pending migrations.
+ * Opens the database, pins the MySQL session settings on every connection of every pool
+ * (primary and replicas), and applies pending migrations (on the primary).
  * Used by the app module and every command-line entry point.
  */
-export async function openDataSource(config: AppConfig, options = buildDataSourceOptions(config)): Promise<DataSource> {
+export async function openDataSource(
+  config: AppConfig,
+  options: DataSourceOptions | DataSourceRole = buildDataSourceOptions(config),
+): Promise<DataSource> {
+  if (!('type' in options)) options = buildDataSourceOptions(config, options);
   if (options.type === 'better-sqlite3' && options.database !== ':memory:') {
     mkdirSync(dirname(options.database), { recursive: true });
   }
   const dataSource = new DataSource(options);
   await dataSource.initialize();
   if (options.type === 'mysql') {
+    const pools = mysqlPools(dataSource);
+    if (pools.length === 0) throw new Error('mysql2 pools not found: the TypeORM driver changed shape');
     // Connections created from now on get the session settings when they connect; the single
     // connection the pool opened during initialize() is the idle one the next query takes.
-    const pool = (dataSource.driver as unknown as { pool: { on(e: string, cb: (c: any) => void): void } }).pool;
-    pool.on('connection', (conn) => conn.query(`SET SESSION sql_mode = '${MYSQL8_SQL_MODE}', time_zone = '+00:00'`));
-    await dataSource.query(`SET SESSION sql_mode = '${MYSQL8_SQL_MODE}', time_zone = '+00:00'`);
+    for (const pool of pools) pool.on('connection', (conn) => conn.query(SESSION_SETTINGS));
+    await dataSource.query(SESSION_SETTINGS);
   }
   await dataSource.runMigrations({ transaction: 'each' });
   return dataSource;

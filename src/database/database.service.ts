@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
 import { Readable } from 'node:stream';
-import { DataSource, EntityManager, QueryFailedError, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError, QueryRunner, SelectQueryBuilder } from 'typeorm';
+import { isDatabaseUnavailable } from './errors';
 
 export type Dialect = 'mysql' | 'sqlite';
 
@@ -26,15 +27,57 @@ function isRetryable(err: unknown): boolean {
  * - MySQL transactions that lose a deadlock are retried.
  * - Large results are streamed: mysql2's row stream on a dedicated pooled connection, or a
  *   second read-only SQLite connection (WAL gives it a consistent snapshot).
+ * - With read replicas (DATABASE_READ_URLS), the read API ({@link snapshot}, {@link streamSql})
+ *   runs on a replica and falls back to the primary when no replica answers; everything else
+ *   ({@link read}, {@link transaction}) runs on the primary and sees its own writes.
+ * - A statement that got no answer in time (DATABASE_QUERY_TIMEOUT_MS) leaves its connection in
+ *   an unknown state: the connection is destroyed, never returned to the pool.
  */
 @Injectable()
 export class Database implements OnApplicationShutdown {
   readonly dialect: Dialect;
+  /** Whether the read API has replicas to use. */
+  readonly hasReplicas: boolean;
   private readonly logger = new Logger(Database.name);
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(readonly dataSource: DataSource) {
     this.dialect = dataSource.options.type === 'mysql' ? 'mysql' : 'sqlite';
+    this.hasReplicas = dataSource.options.type === 'mysql' && !!dataSource.options.replication;
+  }
+
+  /**
+   * Runs `work` on one connection of the primary ('master') or a replica ('slave') and gives the
+   * connection back — or destroys it when a statement timed out or the connection broke.
+   */
+  private async onConnection<T>(mode: 'master' | 'slave', work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner(mode);
+    try {
+      return await work(runner);
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        (runner as unknown as { databaseConnection?: { destroy?(): void } }).databaseConnection?.destroy?.();
+      }
+      throw err;
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Read-only work for the read API: on a replica when there are any, else on the primary. When
+   * no replica can be reached (or one breaks mid-read) the work runs again on the primary — it
+   * only reads, so running it twice is harmless.
+   */
+  private async onReplica<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    if (!this.hasReplicas) return this.onConnection('master', work);
+    try {
+      return await this.onConnection('slave', work);
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      this.logger.warn(`no read replica answered (${(err as { code?: string }).code ?? (err as Error).message}); reading from the primary`);
+      return this.onConnection('master', work);
+    }
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -44,35 +87,60 @@ export class Database implements OnApplicationShutdown {
     return run;
   }
 
-  /** A read outside a transaction. */
+  /** A read outside a transaction, on the primary (sees this service's own writes). */
   read<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.exclusive(() => work(this.dataSource.manager));
+    if (this.dialect === 'sqlite') return this.exclusive(() => work(this.dataSource.manager));
+    return this.onConnection('master', (runner) => work(runner.manager));
   }
 
   /**
-   * Several reads that must see one consistent state, e.g. summary rows plus the raw rows of the
-   * edge days: on MySQL one REPEATABLE READ transaction (a single snapshot), on SQLite the
-   * serialised connection.
+   * The read API's reads — on a replica when DATABASE_READ_URLS is set. Several statements that
+   * must see one consistent state (summary rows plus the raw rows of the edge days) run in one
+   * REPEATABLE READ transaction on MySQL (a single snapshot); SQLite has its serialised connection.
    */
   snapshot<T>(work: (em: EntityManager) => Promise<T>, statements = 2): Promise<T> {
-    // One statement is its own snapshot: skip the transaction's round trips.
-    if (this.dialect === 'sqlite' || statements < 2) return this.read(work);
-    return this.dataSource.transaction('REPEATABLE READ', work);
+    if (this.dialect === 'sqlite') return this.read(work);
+    return this.onReplica(async (runner) => {
+      // One statement is its own snapshot: skip the transaction's round trips.
+      if (statements < 2) return work(runner.manager);
+      await runner.startTransaction('REPEATABLE READ');
+      try {
+        const result = await work(runner.manager);
+        await runner.commitTransaction();
+        return result;
+      } catch (err) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
-  /** A read-write transaction, retried (whole) when MySQL picks it as a deadlock victim. */
+  /** A read-write transaction on the primary, retried (whole) when MySQL picks it as a deadlock victim. */
   async transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.exclusive(() =>
-          this.dialect === 'mysql' ? this.dataSource.transaction('READ COMMITTED', work) : this.sqliteImmediate(work),
-        );
+        return await this.exclusive(() => (this.dialect === 'mysql' ? this.mysqlTransaction(work) : this.sqliteImmediate(work)));
       } catch (err) {
         if (attempt >= 8 || !isRetryable(err)) throw err;
         this.logger.warn(`transaction retried after ${(err as QueryFailedError).driverError?.name} (attempt ${attempt})`);
         await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
       }
     }
+  }
+
+  private mysqlTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.onConnection('master', async (runner) => {
+      await runner.startTransaction('READ COMMITTED');
+      try {
+        const result = await work(runner.manager);
+        await runner.commitTransaction();
+        return result;
+      } catch (err) {
+        // A dead or timed-out connection cannot roll back; the server does when it drops it.
+        if (runner.isTransactionActive && !isDatabaseUnavailable(err)) await runner.rollbackTransaction().catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   /** An instant as a parameter of a raw `em.query()` (SQLite stores UTC text, mysql2 takes a Date). */
@@ -118,8 +186,21 @@ export class Database implements OnApplicationShutdown {
   }
 
   private streamMysql(sql: string, params: unknown[]): Readable {
-    const runner = this.dataSource.createQueryRunner('slave');
     const out = new Readable({ objectMode: true, highWaterMark: 512, read() {} });
+    const open = (mode: 'master' | 'slave') => this.pipeMysqlRows(mode, sql, params, out, (err) => {
+      // No replica answered before the first row: the export runs on the primary instead.
+      if (mode === 'slave' && isDatabaseUnavailable(err)) {
+        this.logger.warn(`no read replica answered (${(err as { code?: string }).code ?? err.message}); exporting from the primary`);
+        open('master');
+      } else out.destroy(err);
+    });
+    open(this.hasReplicas ? 'slave' : 'master');
+    return out;
+  }
+
+  /** Feeds a mysql2 row stream into `out` with backpressure; `connectFailed` when no connection could be had. */
+  private pipeMysqlRows(mode: 'master' | 'slave', sql: string, params: unknown[], out: Readable, connectFailed: (err: Error) => void): void {
+    const runner = this.dataSource.createQueryRunner(mode);
     let source: (Readable & { destroy(): void }) | undefined;
     let conn: any;
     let finished = false;
@@ -136,7 +217,7 @@ export class Database implements OnApplicationShutdown {
     };
     runner
       .connect()
-      .then((c) => {
+      .then((c: any) => {
         conn = c;
         if (out.destroyed) return finish(true);
         source = conn.query({ sql, values: params }).stream({ highWaterMark: 512 });
@@ -152,8 +233,10 @@ export class Database implements OnApplicationShutdown {
           out.destroy(err);
         });
       })
-      .catch((err) => out.destroy(err));
-    return out;
+      .catch((err: Error) => {
+        finish(false);
+        if (!out.destroyed) connectFailed(err);
+      });
   }
 
   private streamSqlite(sql: string, params: unknown[]): Readable {

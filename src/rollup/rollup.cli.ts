@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) fail(err.message, 1);
     throw err;
   }
-  const dataSource = await openDataSource(config);
+  const dataSource = await openDataSource(config, { statementTimeout: false });
   const db = new Database(dataSource);
   const summary = new SummaryService(db, config);
   await summary.ensureZone(config.timeZone);

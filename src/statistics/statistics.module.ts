@@ -4,6 +4,7 @@ import { AggregatedController } from './aggregated/aggregated.controller';
 import { AggregatedService } from './aggregated/aggregated.service';
 import { ConfigurationsController } from './configurations/configurations.controller';
 import { ConfigurationsService } from './configurations/configurations.service';
+import { ExportLimiter } from './output/export-limiter';
 import { OutputInterceptor } from './output/output.interceptor';
 import { UserActionsController } from './user-actions/user-actions.controller';
 import { UserActionsService } from './user-actions/user-actions.service';
@@ -12,6 +13,6 @@ import { UserActionsService } from './user-actions/user-actions.service';
 @Module({
   imports: [AuthModule],
   controllers: [UserActionsController, AggregatedController, ConfigurationsController],
-  providers: [UserActionsService, AggregatedService, ConfigurationsService, OutputInterceptor],
+  providers: [UserActionsService, AggregatedService, ConfigurationsService, OutputInterceptor, ExportLimiter],
 })
 export class StatisticsModule {}

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const dataSource = await openDataSource(config);
+  const dataSource = await openDataSource(config, { statementTimeout: false });
   try {
     const started = Date.now();
     const rows = await new SummaryService(new Database(dataSource), config).rebuildAll(config.timeZone);

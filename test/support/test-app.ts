@@ -50,7 +50,10 @@ async function mysqlWorkerUrl(): Promise<string> {
 }
 
 export interface TestAppOptions {
-  /** Extra environment variables for loadConfig (e.g. STATISTICS_TIME_ZONE). */
+  /**
+   * Extra environment variables for loadConfig (e.g. STATISTICS_TIME_ZONE). A DATABASE_URL here is
+   * used as it is instead of the worker's test database.
+   */
   env?: Record<string, string>;
   /** The controlled "now" (default: the real now). */
   now?: Date;
@@ -67,7 +70,9 @@ export class TestApp {
   static async create(opts: TestAppOptions = {}): Promise<TestApp> {
     let sqliteFile: string | undefined;
     const env: Record<string, string> = { LOG_LEVEL: 'silent', ROLLUP_ENABLED: 'false', ...opts.env };
-    if (TEST_DIALECT === 'mysql') env.DATABASE_URL = await mysqlWorkerUrl();
+    if (opts.env?.DATABASE_URL) {
+      // A test that brings its own server (outage, replica tests) uses its URL as it is.
+    } else if (TEST_DIALECT === 'mysql') env.DATABASE_URL = await mysqlWorkerUrl();
     else {
       sqliteFile = join(tmpdir(), `statistics-test-${process.pid}-${randomBytes(4).toString('hex')}.sqlite`);
       env.SQLITE_PATH = sqliteFile;

@@ -194,7 +194,7 @@ export class ConfigurationsService {
     const next = async (out: Readable): Promise<void> => {
       opening = true;
       try {
-        groups ??= await this.db.read((em) => this.nameGroups(em, q));
+        groups ??= await this.db.snapshot((em) => this.nameGroups(em, q), 1);
         if (index >= groups.length) {
           out.push(null);
           return;

@@ -1,7 +1,9 @@
 import { CallHandler, createParamDecorator, ExecutionContext, Injectable, Logger, NestInterceptor, StreamableFile } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { map, Observable } from 'rxjs';
+import { timedOut } from '../../common/request-deadline';
 import { CsvResult } from './csv';
+import { EXPORT_RETRY_AFTER_SECONDS, ExportLimiter } from './export-limiter';
 import { negotiateFormat, OutputFormat } from './negotiate';
 
 type NegotiatedRequest = Request & { outputFormat?: OutputFormat; id?: string };
@@ -14,6 +16,8 @@ type NegotiatedRequest = Request & { outputFormat?: OutputFormat; id?: string };
 export class OutputInterceptor implements NestInterceptor {
   private readonly logger = new Logger('CsvExport');
 
+  constructor(private readonly limiter: ExportLimiter) {}
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
     const req = http.getRequest<NegotiatedRequest>();
@@ -23,6 +27,16 @@ export class OutputInterceptor implements NestInterceptor {
     return next.handle().pipe(
       map((result) => {
         if (!(result instanceof CsvResult)) return result;
+        // The deadline already answered 503: do not start a stream nobody reads.
+        if (timedOut(res)) return undefined;
+        let release: () => void;
+        try {
+          release = this.limiter.acquire(String(req.params.id));
+        } catch (err) {
+          res.setHeader('Retry-After', String(EXPORT_RETRY_AFTER_SECONDS));
+          throw err;
+        }
+        res.once('close', release);
         const onError = (err: Error) => this.logger.error({ requestId: req.id, err }, 'CSV export failed');
         const stream = result.toStream(onError);
         // The client went away: destroy the pipeline, which stops the query and frees its connection.

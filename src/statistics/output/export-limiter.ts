@@ -1,0 +1,54 @@
+import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+
+/** Seconds a client is asked to wait when every export slot is taken. */
+export const EXPORT_RETRY_AFTER_SECONDS = 10;
+
+/**
+ * Guards the database against bulk exports: at most EXPORT_MAX_CONCURRENT CSV exports stream at
+ * once on this replica, and at most EXPORT_MAX_CONCURRENT_PER_TENANT of them for one tenant, so
+ * one tenant's finance team cannot starve the dashboards of everyone else. Beyond that: 429 with
+ * Retry-After. A slot is held from the first row until the response closes (finished, failed or
+ * abandoned by the client).
+ */
+@Injectable()
+export class ExportLimiter {
+  private running = 0;
+  private readonly perTenant = new Map<string, number>();
+
+  constructor(private readonly config: AppConfig) {}
+
+  /** Takes a slot for `tenant` or throws 429; the returned function gives it back (once). */
+  acquire(tenant: string): () => void {
+    const { maxConcurrent, maxConcurrentPerTenant } = this.config.exports;
+    const mine = this.perTenant.get(tenant) ?? 0;
+    if (mine >= maxConcurrentPerTenant) {
+      throw new HttpException(
+        `Too many concurrent CSV exports for tenant ${tenant}: ${mine} running, the limit is ${maxConcurrentPerTenant} (EXPORT_MAX_CONCURRENT_PER_TENANT); retry after ${EXPORT_RETRY_AFTER_SECONDS} s`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    if (this.running >= maxConcurrent) {
+      throw new HttpException(
+        `Too many concurrent CSV exports on this server: ${this.running} running, the limit is ${maxConcurrent} (EXPORT_MAX_CONCURRENT); retry after ${EXPORT_RETRY_AFTER_SECONDS} s`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    this.running++;
+    this.perTenant.set(tenant, mine + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.running--;
+      const left = (this.perTenant.get(tenant) ?? 1) - 1;
+      if (left > 0) this.perTenant.set(tenant, left);
+      else this.perTenant.delete(tenant);
+    };
+  }
+
+  /** Exports streaming now: overall and for one tenant (health and tests). */
+  inFlight(tenant?: string): number {
+    return tenant === undefined ? this.running : (this.perTenant.get(tenant) ?? 0);
+  }
+}

@@ -133,6 +133,42 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('reliability settings', () => {
+    it('defaults: 5 s connect, 30 s statement and request timeouts, 8 exports of which 2 per tenant, no replicas', () => {
+      const config = loadConfig({ DATABASE_URL: 'mysql://user@primary:3306/statistics' });
+      expect(config.database).toEqual({
+        type: 'mysql',
+        url: 'mysql://user@primary:3306/statistics',
+        readUrls: [],
+        connectTimeoutMs: 5000,
+        queryTimeoutMs: 30000,
+      });
+      expect(config.http).toEqual({ requestTimeoutMs: 30000, headersTimeoutMs: 20000 });
+      expect(config.exports).toEqual({ maxConcurrent: 8, maxConcurrentPerTenant: 2 });
+    });
+
+    it('reads a comma-separated replica list, ignoring blanks and spaces', () => {
+      const config = loadConfig({
+        DATABASE_URL: 'mysql://user@primary:3306/statistics',
+        DATABASE_READ_URLS: ' mysql://user@replica-1:3306/statistics, ,mysql://user@replica-2:3306/statistics ',
+        DATABASE_CONNECT_TIMEOUT_MS: '2000',
+        DATABASE_QUERY_TIMEOUT_MS: '3000',
+        REQUEST_TIMEOUT_MS: '5000',
+        EXPORT_MAX_CONCURRENT: '4',
+        EXPORT_MAX_CONCURRENT_PER_TENANT: '1',
+      });
+      expect(config.database).toEqual({
+        type: 'mysql',
+        url: 'mysql://user@primary:3306/statistics',
+        readUrls: ['mysql://user@replica-1:3306/statistics', 'mysql://user@replica-2:3306/statistics'],
+        connectTimeoutMs: 2000,
+        queryTimeoutMs: 3000,
+      });
+      expect(config.http).toEqual({ requestTimeoutMs: 5000, headersTimeoutMs: 5000 });
+      expect(config.exports).toEqual({ maxConcurrent: 4, maxConcurrentPerTenant: 1 });
+    });
+  });
+
   describe('an invalid variable throws ConfigError naming it', () => {
     it.each([
       ['PORT', 'abc'],
@@ -160,8 +196,30 @@ describe('loadConfig', () => {
       ['CONFIGURATION_LINK_BASE', 'no url at all'],
       ['JWT_PUBLIC_KEY', 'garbage'],
       ['JWT_PUBLIC_KEY', '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----'],
+      ['REQUEST_TIMEOUT_MS', '0'],
+      ['REQUEST_TIMEOUT_MS', '5s'],
+      ['EXPORT_MAX_CONCURRENT', '0'],
+      ['EXPORT_MAX_CONCURRENT_PER_TENANT', 'two'],
     ])('%s=%j', (variable, value) => {
       expectRejected({ [variable]: value }, variable);
+    });
+
+    it.each([
+      ['DATABASE_CONNECT_TIMEOUT_MS', '10'],
+      ['DATABASE_CONNECT_TIMEOUT_MS', 'soon'],
+      ['DATABASE_QUERY_TIMEOUT_MS', '-1'],
+      ['DATABASE_READ_URLS', 'postgres://replica:5432/statistics'],
+      ['DATABASE_READ_URLS', 'mysql://replica-1:3306/statistics,not a url'],
+    ])('%s=%j (with DATABASE_URL)', (variable, value) => {
+      expectRejected({ DATABASE_URL: 'mysql://user@primary:3306/statistics', [variable]: value }, variable);
+    });
+
+    it('DATABASE_READ_URLS without DATABASE_URL (SQLite has no replicas)', () => {
+      expectRejected({ DATABASE_READ_URLS: 'mysql://user@replica:3306/statistics' }, 'DATABASE_READ_URLS');
+    });
+
+    it('EXPORT_MAX_CONCURRENT_PER_TENANT above EXPORT_MAX_CONCURRENT', () => {
+      expectRejected({ EXPORT_MAX_CONCURRENT: '2', EXPORT_MAX_CONCURRENT_PER_TENANT: '3' }, 'EXPORT_MAX_CONCURRENT_PER_TENANT');
     });
 
     it('ROLLUP_MONTHLY_AFTER_DAYS not greater than ROLLUP_DAILY_AFTER_DAYS', () => {

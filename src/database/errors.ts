@@ -28,5 +28,5 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { driverError?: { code?: string; fatal?: boolean }; code?: string; fatal?: boolean } | undefined;
   const driver = e?.driverError ?? e;
   if (driver?.code && UNAVAILABLE_CODES.has(driver.code)) return true;
-  return driver?.fatal === true && !(driver.code ?? '').startsWith('ER_');
+  return driver?.fatal === true && (!driver.code || driver.code.startsWith('PROTOCOL_'));
 }

@@ -1,0 +1,147 @@
+import { ClientRequest, IncomingMessage, request as httpRequest } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { API, ingest, EventSpec } from '../support/fixtures';
+import { TestApp } from '../support/test-app';
+
+// The guard against bulk exports: EXPORT_MAX_CONCURRENT CSV exports per replica, and
+// EXPORT_MAX_CONCURRENT_PER_TENANT of them for one tenant; 429 with Retry-After beyond.
+// Exports are held open by clients that stop reading (the stream then waits on backpressure).
+
+const NOW = new Date('2026-05-20T12:00:00.000Z');
+const ROWS = 6000;
+
+interface OpenExport {
+  req: ClientRequest;
+  res: IncomingMessage;
+}
+
+describe('CSV export limits (429 + Retry-After)', () => {
+  let t: TestApp;
+  let port: number;
+  const open: OpenExport[] = [];
+
+  beforeAll(async () => {
+    t = await TestApp.create({ now: NOW, env: { EXPORT_MAX_CONCURRENT: '3', EXPORT_MAX_CONCURRENT_PER_TENANT: '2' } });
+    await new Promise<void>((resolve) => t.app.getHttpServer().listen(0, '127.0.0.1', resolve));
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+    // Enough configuration rows (long thumbnails) that an unread export fills the socket buffers.
+    for (const tenant of [1, 2, 3]) {
+      const events: EventSpec[] = [];
+      for (let i = 0; i < ROWS; i++) {
+        events.push({
+          module: 3,
+          action: 2,
+          created: new Date(NOW.getTime() - 60_000 - i * 1000).toISOString(),
+          actionId: `cfg-${tenant}-${i}`,
+          configuration: { thumbnail: `https://cdn.example.com/thumbs/${'x'.repeat(1900)}-${i}.png` },
+        });
+      }
+      await ingest(t, tenant, events);
+    }
+  }, 120_000);
+
+  afterEach(async () => {
+    for (const o of open.splice(0)) o.req.destroy();
+    await inFlight(0);
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  /** Starts a CSV export and stops reading after the headers; resolves with the response. */
+  function startExport(tenant: number): Promise<OpenExport> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: `${API}/tenants/${tenant}/configurations?format=csv&from=2026-05-01T00:00:00.000Z&to=2026-05-21T00:00:00.000Z`,
+          headers: { Authorization: t.auth([tenant]).Authorization },
+        },
+        (res) => {
+          res.pause();
+          const o = { req, res };
+          open.push(o);
+          resolve(o);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  async function readAll(res: IncomingMessage): Promise<string> {
+    res.resume();
+    res.setEncoding('utf8');
+    let body = '';
+    for await (const chunk of res) body += chunk;
+    return body;
+  }
+
+  /** Waits until the limiter counts `n` exports (release happens on the response's close event). */
+  async function inFlight(n: number): Promise<void> {
+    const { ExportLimiter } = await import('../../src/statistics/output/export-limiter');
+    const limiter = t.app.get(ExportLimiter);
+    for (let i = 0; i < 200 && limiter.inFlight() !== n; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(limiter.inFlight()).toBe(n);
+  }
+
+  it('a tenant beyond its limit gets 429 with Retry-After naming EXPORT_MAX_CONCURRENT_PER_TENANT; JSON is not limited', async () => {
+    const a = await startExport(1);
+    const b = await startExport(1);
+    expect([a.res.statusCode, b.res.statusCode]).toEqual([200, 200]);
+    const third = await startExport(1);
+    expect(third.res.statusCode).toBe(429);
+    expect(third.res.headers['retry-after']).toBe('10');
+    expect(third.res.headers['content-type']).toMatch(/^application\/json/);
+    const body = JSON.parse(await readAll(third.res));
+    expect(body).toEqual({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: 'Too many concurrent CSV exports for tenant 1: 2 running, the limit is 2 (EXPORT_MAX_CONCURRENT_PER_TENANT); retry after 10 s',
+    });
+    const json = await t.http.get(`${API}/tenants/1/configurations?limit=5`).set(t.auth([1]));
+    expect(json.status).toBe(200);
+    expect(json.body.meta.total).toBe(ROWS);
+  });
+
+  it('beyond the overall limit another tenant gets 429 naming EXPORT_MAX_CONCURRENT', async () => {
+    await startExport(1);
+    await startExport(1);
+    const other = await startExport(2);
+    expect(other.res.statusCode).toBe(200);
+    await inFlight(3);
+    const fourth = await startExport(3);
+    expect(fourth.res.statusCode).toBe(429);
+    expect(fourth.res.headers['retry-after']).toBe('10');
+    expect(JSON.parse(await readAll(fourth.res)).message).toBe(
+      'Too many concurrent CSV exports on this server: 3 running, the limit is 3 (EXPORT_MAX_CONCURRENT); retry after 10 s',
+    );
+  });
+
+  it('a slot is given back when an export finishes and when its client goes away', async () => {
+    const a = await startExport(1);
+    const b = await startExport(1);
+    await inFlight(2);
+    // Finished: read one export to its end — every row is there.
+    const text = await readAll(a.res);
+    expect(text.trimEnd().split('\n')).toHaveLength(ROWS + 1);
+    await inFlight(1);
+    // Abandoned: the client disconnects in the middle.
+    b.req.destroy();
+    await inFlight(0);
+    const again = await Promise.all([startExport(1), startExport(1)]);
+    expect(again.map((o) => o.res.statusCode)).toEqual([200, 200]);
+  });
+
+  it('refused requests never take a slot: 403 and 400 before the limiter, and they do not count', async () => {
+    await startExport(1);
+    await startExport(1);
+    const forbidden = await t.http.get(`${API}/tenants/1/configurations?format=csv`).set(t.auth([2]));
+    expect(forbidden.status).toBe(403);
+    const bad = await t.http.get(`${API}/tenants/2/configurations?format=csv&limit=0`).set(t.auth([2]));
+    expect(bad.status).toBe(400);
+    await inFlight(2);
+  });
+});

@@ -47,6 +47,17 @@ export function toErrorBody(exception: unknown, requestId: string): { body: Erro
   };
 }
 
+/**
+ * Sends an error as JSON on a response that has not started: drops headers a CSV download had
+ * already set (type, attachment), and asks the client to retry when the database is away.
+ */
+export function replyError(res: Response, body: ErrorBody): void {
+  res.removeHeader('Content-Disposition');
+  res.removeHeader('Content-Type');
+  if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '5');
+  res.status(body.statusCode).type('application/json').send(JSON.stringify(body));
+}
+
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
@@ -70,8 +81,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
       res.destroy(exception instanceof Error ? exception : undefined);
       return;
     }
-    if (body.statusCode === HttpStatus.SERVICE_UNAVAILABLE) res.setHeader('Retry-After', '5');
-    res.removeHeader('Content-Disposition');
-    res.status(body.statusCode).type('application/json').send(JSON.stringify(body));
+    replyError(res, body);
   }
 }

@@ -2,6 +2,7 @@ import { NextFunction, Request, Response } from 'express';
 import { Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { AppConfig } from '../config/app-config';
+import { replyError } from './all-exceptions.filter';
 
 /** Set on a response that the deadline answered; the late handler result is then dropped quietly. */
 export const TIMED_OUT = Symbol('requestTimedOut');
@@ -13,15 +14,14 @@ export const TIMED_OUT = Symbol('requestTimedOut');
  * batch is deduplicated. A CSV export that has started streaming is not cut off.
  */
 export function requestDeadline(timeoutMs: number) {
-  return (req: Request & { id?: string }, res: Response, next: NextFunction): void => {
+  return (req: Request, res: Response, next: NextFunction): void => {
     const timer = setTimeout(() => {
       if (res.headersSent || res.writableEnded) return;
       (res as unknown as Record<symbol, boolean>)[TIMED_OUT] = true;
-      res.setHeader('Retry-After', '5');
-      res.status(503).json({
+      replyError(res, {
         statusCode: 503,
-        error: STATUS_CODES[503],
-        message: `The request did not complete within ${timeoutMs} ms (REQUEST_TIMEOUT_MS); the database may be unavailable — retry later (request id ${String(req.id ?? '-')})`,
+        error: STATUS_CODES[503]!,
+        message: `The request did not complete within ${timeoutMs} ms (REQUEST_TIMEOUT_MS); the database may be unavailable — retry later (request id ${String((req as { id?: unknown }).id ?? '-')})`,
       });
     }, timeoutMs);
     timer.unref();

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
+import { TypeOrmNestLogger } from './typeorm-logger';
 import { InitialSchema1764100000000 as MysqlInitialSchema } from './migrations/mysql/1764100000000-InitialSchema';
 import { Rollup1764200000000 as MysqlRollup } from './migrations/mysql/1764200000000-Rollup';
 import { Summaries1764300000000 as MysqlSummaries } from './migrations/mysql/1764300000000-Summaries';
@@ -33,7 +34,7 @@ const REPLICA_CLUSTER = { canRetry: true, removeNodeErrorCount: 1, restoreNodeTi
  * the rollup CLI, the tests and the benchmark all call this.
  */
 export function buildDataSourceOptions(config: AppConfig, role: DataSourceRole = { statementTimeout: true }): DataSourceOptions {
-  const common = { entities: ENTITIES, synchronize: false, migrationsRun: false, logging: false } as const;
+  const common = { entities: ENTITIES, synchronize: false, migrationsRun: false, logging: false, logger: new TypeOrmNestLogger() } as const;
   const db = config.database;
   if (db.type === 'mysql') {
     const connection = db.readUrls.length

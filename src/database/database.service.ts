@@ -41,9 +41,14 @@ export class Database implements OnApplicationShutdown {
   private readonly logger = new Logger(Database.name);
   private tail: Promise<unknown> = Promise.resolve();
 
+  /** DATABASE_QUERY_TIMEOUT_MS when statements are bounded (the service), else undefined (CLIs). */
+  private readonly statementTimeoutMs: number | undefined;
+
   constructor(readonly dataSource: DataSource) {
     this.dialect = dataSource.options.type === 'mysql' ? 'mysql' : 'sqlite';
     this.hasReplicas = dataSource.options.type === 'mysql' && !!dataSource.options.replication;
+    const o = dataSource.options as { enableQueryTimeout?: boolean; maxQueryExecutionTime?: number };
+    this.statementTimeoutMs = o.enableQueryTimeout ? o.maxQueryExecutionTime : undefined;
   }
 
   /**
@@ -201,20 +206,42 @@ export class Database implements OnApplicationShutdown {
   /** Feeds a mysql2 row stream into `out` with backpressure; `connectFailed` when no connection could be had. */
   private pipeMysqlRows(mode: 'master' | 'slave', sql: string, params: unknown[], out: Readable, connectFailed: (err: Error) => void): void {
     const runner = this.dataSource.createQueryRunner(mode);
-    let source: (Readable & { destroy(): void }) | undefined;
+    let source: (Readable & { destroy(): void; pause(): void; resume(): void }) | undefined;
     let conn: any;
     let finished = false;
+    // While rows are wanted, the server must send one within DATABASE_QUERY_TIMEOUT_MS (a hung
+    // database mid-export); while the client is slow to read (backpressure) no clock runs.
+    let idle: NodeJS.Timeout | undefined;
+    const timeoutMs = this.statementTimeoutMs;
+    const arm = () => {
+      clearTimeout(idle);
+      if (timeoutMs === undefined || finished) return;
+      idle = setTimeout(() => {
+        const err = Object.assign(new Error(`No row from the database within ${timeoutMs} ms (DATABASE_QUERY_TIMEOUT_MS)`), {
+          code: 'PROTOCOL_SEQUENCE_TIMEOUT',
+        });
+        finish(true);
+        out.destroy(err);
+      }, timeoutMs);
+      idle.unref();
+    };
     const finish = (broken: boolean) => {
       if (finished) return;
       finished = true;
+      clearTimeout(idle);
       if (broken && conn) conn.destroy();
       void runner.release().catch(() => undefined);
     };
-    out._read = () => source?.resume();
+    out._read = () => {
+      if (!source || finished) return;
+      arm();
+      source.resume();
+    };
     out._destroy = (err, cb) => {
       finish(true);
       cb(err);
     };
+    arm();
     runner
       .connect()
       .then((c: any) => {
@@ -222,7 +249,11 @@ export class Database implements OnApplicationShutdown {
         if (out.destroyed) return finish(true);
         source = conn.query({ sql, values: params }).stream({ highWaterMark: 512 });
         source!.on('data', (row: unknown) => {
-          if (!out.push(row)) source!.pause();
+          if (out.push(row)) arm();
+          else {
+            clearTimeout(idle);
+            source!.pause();
+          }
         });
         source!.on('end', () => {
           finish(false);
@@ -252,28 +283,39 @@ export class Database implements OnApplicationShutdown {
       }
       db = undefined;
     };
+    let scheduled = false;
+    // better-sqlite3 reads synchronously: one batch per turn of the event loop (setImmediate), so
+    // a long export never holds up other requests (on loopback the socket rarely pushes back).
+    const pull = (stream: Readable) => {
+      try {
+        if (!db) {
+          db = new BetterSqlite3(file, { readonly: true, fileMustExist: true, timeout: 10000 });
+          rows = db.prepare(sql).iterate(...(params as unknown[])) as IterableIterator<unknown>;
+        }
+        for (let i = 0; i < 512; i++) {
+          const next = rows!.next();
+          if (next.done) {
+            close();
+            stream.push(null);
+            return;
+          }
+          if (!stream.push(next.value)) return;
+        }
+      } catch (err) {
+        close();
+        stream.destroy(err as Error);
+      }
+    };
     return new Readable({
       objectMode: true,
       highWaterMark: 512,
       read() {
-        try {
-          if (!db) {
-            db = new BetterSqlite3(file, { readonly: true, fileMustExist: true, timeout: 10000 });
-            rows = db.prepare(sql).iterate(...(params as unknown[])) as IterableIterator<unknown>;
-          }
-          for (let i = 0; i < 512; i++) {
-            const next = rows!.next();
-            if (next.done) {
-              close();
-              this.push(null);
-              return;
-            }
-            if (!this.push(next.value)) return;
-          }
-        } catch (err) {
-          close();
-          this.destroy(err as Error);
-        }
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          if (!this.destroyed) pull(this);
+        });
       },
       destroy(err, cb) {
         close();

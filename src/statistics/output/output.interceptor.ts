@@ -1,6 +1,7 @@
 import { CallHandler, createParamDecorator, ExecutionContext, Injectable, Logger, NestInterceptor, StreamableFile } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { map, Observable } from 'rxjs';
+import { replyError, toErrorBody } from '../../common/all-exceptions.filter';
 import { timedOut } from '../../common/request-deadline';
 import { CsvResult } from './csv';
 import { EXPORT_RETRY_AFTER_SECONDS, ExportLimiter } from './export-limiter';
@@ -39,6 +40,7 @@ export class OutputInterceptor implements NestInterceptor {
         res.once('close', release);
         const onError = (err: Error) => this.logger.error({ requestId: req.id, err }, 'CSV export failed');
         const stream = result.toStream(onError);
+        const requestId = String(req.id ?? '-');
         // The client went away: destroy the pipeline, which stops the query and frees its connection.
         res.once('close', () => {
           if (!stream.readableEnded) stream.destroy();
@@ -47,10 +49,19 @@ export class OutputInterceptor implements NestInterceptor {
           type: 'text/csv; charset=utf-8',
           disposition: `attachment; filename="${result.filename}"`,
         });
-        // A failure after the first bytes must not look like a complete file: break the connection.
         file.setErrorHandler((err, response) => {
+          const r = response as unknown as Response;
+          if (!r.headersSent && !timedOut(r)) {
+            // Failed before the first byte (the export's first query: e.g. the database is away):
+            // an ordinary JSON error, 503 + Retry-After when the database is unavailable.
+            const { body, log } = toErrorBody(err, requestId);
+            if (log) onError(err);
+            replyError(r, body);
+            return;
+          }
+          // A failure after the first bytes must not look like a complete file: break the connection.
           onError(err);
-          (response as unknown as Response).destroy(err);
+          r.destroy(err);
         });
         return file;
       }),

@@ -1,5 +1,4 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { Calendar } from '../../common/calendar';
 import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config';
@@ -63,51 +62,51 @@ export class AggregatedService {
     const aggregations = q.aggregations ?? [];
     const plan = aggregations.every((a) => SUMMARISED.has(a)) ? planRange(this.calendar, from, to) : { raw: [{ from, to }] };
     const groups = new Map<string, AggregatedUserActionDto & { keys: Array<string | null> }>();
-    const statements = (plan.days ? 1 : 0) + plan.raw.length;
-    await this.db.snapshot(async (em) => {
-      const parts: Array<Record<string, unknown>>[] = [];
-      if (plan.days) parts.push(await this.query(em, aggregations.length ? 'stat_day_cd' : 'stat_day', 'day', tenant, q, aggregations, plan.days));
-      for (const span of plan.raw) parts.push(await this.query(em, 'user_action', 'created', tenant, q, aggregations, span));
-      for (const rows of parts) {
-        for (const r of rows) {
-          const keys = aggregations.map((a) => toStringOrNull(r[a]));
-          const module = toInt(r.module);
-          const action = toInt(r.action);
-          const id = JSON.stringify([module, action, ...keys]);
-          const g = groups.get(id);
-          if (g) {
-            g.count += toInt(r.count);
-            g.aggregationLevel = Math.max(g.aggregationLevel, toInt(r.aggregationLevel));
-          } else {
-            const entry: AggregatedUserActionDto & { keys: Array<string | null> } = {
-              module,
-              action,
-              tenant,
-              count: toInt(r.count),
-              aggregationLevel: toInt(r.aggregationLevel),
-              keys,
-            };
-            aggregations.forEach((a, i) => (entry[a] = keys[i]));
-            groups.set(id, entry);
-          }
-        }
+    // One statement (the parts joined by UNION ALL) is its own consistent snapshot: no
+    // transaction round trips, one query per request — this route serves every dashboard view.
+    const parts: Array<[string, unknown[]]> = [];
+    if (plan.days) parts.push(this.part(aggregations.length ? 'stat_day_cd' : 'stat_day', 'day', tenant, q, aggregations, plan.days));
+    for (const span of plan.raw) parts.push(this.part('user_action', 'created', tenant, q, aggregations, span));
+    const sums: Array<Record<string, unknown>> = parts.length
+      ? await this.db.snapshot((em) => em.query(parts.map(([sql]) => sql).join(' UNION ALL '), parts.flatMap(([, params]) => params)), 1)
+      : [];
+    for (const r of sums) {
+      const keys = aggregations.map((a) => toStringOrNull(r[a]));
+      const module = toInt(r.module);
+      const action = toInt(r.action);
+      const id = JSON.stringify([module, action, ...keys]);
+      const g = groups.get(id);
+      if (g) {
+        g.count += toInt(r.count);
+        g.aggregationLevel = Math.max(g.aggregationLevel, toInt(r.aggregationLevel));
+      } else {
+        const entry: AggregatedUserActionDto & { keys: Array<string | null> } = {
+          module,
+          action,
+          tenant,
+          count: toInt(r.count),
+          aggregationLevel: toInt(r.aggregationLevel),
+          keys,
+        };
+        aggregations.forEach((a, i) => (entry[a] = keys[i]));
+        groups.set(id, entry);
       }
-    }, statements);
+    }
     const rows = [...groups.values()]
       .sort((a, b) => a.module - b.module || a.action - b.action || compareKeys(a.keys, b.keys))
       .map(({ keys: _keys, ...row }) => row);
     return { from, to, aggregations, rows };
   }
 
-  private query(
-    em: EntityManager,
+  /** One part of the answer: sums of one table over one span, as a parameterised SELECT. */
+  private part(
     table: 'stat_day' | 'stat_day_cd' | 'user_action',
     timeColumn: 'day' | 'created',
     tenant: number,
     q: AggregatedQueryDto,
     aggregations: Aggregation[],
     span: Span,
-  ): Promise<Array<Record<string, unknown>>> {
+  ): [string, unknown[]] {
     const cols = aggregations.map((a) => `${COLUMN[a]} AS ${a}`);
     const groupBy = ['module', 'action', ...aggregations.map((a) => COLUMN[a])];
     const where = ['tenant = ?', `${timeColumn} >= ?`, `${timeColumn} < ?`];
@@ -120,11 +119,11 @@ export class AggregatedService {
       where.push(`action IN (${q.actions.map(() => '?').join(', ')})`);
       params.push(...q.actions);
     }
-    return em.query(
+    return [
       `SELECT module, action, ${[...cols, 'SUM(count) AS count', 'MAX(aggregation_level) AS aggregationLevel'].join(', ')}
          FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${groupBy.join(', ')}`,
       params,
-    );
+    ];
   }
 
   toJson(result: AggregatedResult): AggregatedResponseDto {

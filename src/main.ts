@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { API_PREFIX, configureApp } from './app.setup';
 import { developmentToken } from './auth/development-token';
@@ -37,7 +38,9 @@ async function bootstrap(): Promise<void> {
   }
   if (demo) await app.get(DemoDataService).seedIfEmpty();
   await app.listen(config.port);
-  const url = `http://localhost:${config.port}/${API_PREFIX}`;
+  // The bound port (PORT=0 lets the system pick one).
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  const url = `http://localhost:${port}/${API_PREFIX}`;
   const lines = [``, `Statistics service listening on ${url}`, `Swagger UI: ${url}/docs`];
   if (demo && config.jwt.usesDevelopmentSecret) {
     const token = developmentToken(config, { tenants: [DEMO_TENANT], ingest: true });

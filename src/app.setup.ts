@@ -5,6 +5,7 @@ import { NextFunction, Request, Response } from 'express';
 import { Logger } from 'pino';
 import { parse as parseQuery } from 'qs';
 import { AllExceptionsFilter, toErrorBody } from './common/all-exceptions.filter';
+import { jsonDepthGuard } from './common/json-depth';
 import { PinoNestLogger, requestLogger } from './common/logging';
 import { applyServerTimeouts, requestDeadline } from './common/request-deadline';
 import { createValidationPipe } from './common/validation';
@@ -29,6 +30,8 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.use(requestDeadline(config.http.requestTimeoutMs));
   applyServerTimeouts(app.getHttpServer(), config);
   app.useBodyParser('json', { limit: config.bodyLimit });
+  // Deeply nested bodies (class-transformer and JSON.stringify recurse per level) → 400, not a stack overflow.
+  app.use(jsonDepthGuard);
   // Body-parser errors (413, malformed JSON) never reach Nest's filters: answer them here, as JSON.
   app.use((err: unknown, req: Request & { id?: string }, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);

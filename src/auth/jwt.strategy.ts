@@ -5,6 +5,9 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config';
 import { Principal } from './principal';
 
+/** Seconds of clock difference allowed for exp, nbf and iat. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
 /**
  * Proves identity only: signature (the configured algorithms only, so `alg: none` and HS/RS
  * confusion fail), expiry, not-before, issuer and audience. What the caller may touch is
@@ -22,11 +25,17 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       ignoreExpiration: false,
-      jsonWebTokenOptions: { clockTolerance: 5 },
+      jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_SECONDS },
     });
   }
 
   validate(payload: Record<string, unknown>): Principal {
+    // jsonwebtoken checks exp and nbf but not iat: a token "issued" in the future is forged or
+    // minted by an issuer with a broken clock.
+    const iat = payload.iat;
+    if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat) || iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS)) {
+      throw new UnauthorizedException('Token claim "iat" must be a NumericDate that is not in the future');
+    }
     const rights: Record<string, string[]> = {};
     const raw = payload.rights ?? {};
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

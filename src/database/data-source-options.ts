@@ -7,6 +7,7 @@ import { TypeOrmNestLogger } from './typeorm-logger';
 import { InitialSchema1764100000000 as MysqlInitialSchema } from './migrations/mysql/1764100000000-InitialSchema';
 import { Rollup1764200000000 as MysqlRollup } from './migrations/mysql/1764200000000-Rollup';
 import { Summaries1764300000000 as MysqlSummaries } from './migrations/mysql/1764300000000-Summaries';
+import { SnapshotPlanIds1764400000000 as MysqlSnapshotPlanIds } from './migrations/mysql/1764400000000-SnapshotPlanIds';
 import { InitialSchema1764100000000 as SqliteInitialSchema } from './migrations/sqlite/1764100000000-InitialSchema';
 import { Rollup1764200000000 as SqliteRollup } from './migrations/sqlite/1764200000000-Rollup';
 import { Summaries1764300000000 as SqliteSummaries } from './migrations/sqlite/1764300000000-Summaries';
@@ -15,7 +16,7 @@ import { Summaries1764300000000 as SqliteSummaries } from './migrations/sqlite/1
 export const MYSQL8_SQL_MODE =
   'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 
-export const MYSQL_MIGRATIONS = [MysqlInitialSchema, MysqlRollup, MysqlSummaries];
+export const MYSQL_MIGRATIONS = [MysqlInitialSchema, MysqlRollup, MysqlSummaries, MysqlSnapshotPlanIds];
 export const SQLITE_MIGRATIONS = [SqliteInitialSchema, SqliteRollup, SqliteSummaries];
 
 export interface DataSourceRole {

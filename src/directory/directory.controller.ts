@@ -1,4 +1,4 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Put } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { INGEST_SCOPE } from '../auth/principal';
@@ -10,12 +10,14 @@ function userIdOf(raw: string): string {
   return raw;
 }
 
-const idPipe = (name: string) =>
-  new ParseIntPipe({ exceptionFactory: () => new BadRequestException(`${name} must be a non-negative integer`) });
-
-function nonNegative(name: string, n: number): number {
-  if (n < 0 || n > 2147483647) throw new BadRequestException(`${name} must be a non-negative integer`);
-  return n;
+/**
+ * `:module` and `:action`: digits only, 0 to 2^31 − 1, as every integer parameter (docs/api.md).
+ * ParseIntPipe alone let `0x10`, `1e3` or ` 7` through (the global pipe had already turned them
+ * into numbers), so a typo wrote into another module.
+ */
+function catalogId(name: string, raw: string): number {
+  if (!/^\d{1,10}$/.test(raw) || Number(raw) > 2147483647) throw new BadRequestException(`${name} must be a non-negative integer`);
+  return Number(raw);
 }
 
 @ApiTags('directory')
@@ -52,12 +54,10 @@ export class DirectoryController {
   @Put('modules/:module/actions/:action')
   @Authenticated({ scope: INGEST_SCOPE })
   @ApiOperation({ summary: 'Add or rename a catalog action' })
+  @ApiParam({ name: 'module', type: Number, description: 'Module id (0 to 2147483647)' })
+  @ApiParam({ name: 'action', type: Number, description: 'Action id within the module (0 to 2147483647)' })
   @ApiOkResponse({ type: CatalogEntryDto })
-  putCatalogAction(
-    @Param('module', idPipe('module')) module: number,
-    @Param('action', idPipe('action')) action: number,
-    @Body() body: PutCatalogActionDto,
-  ): Promise<CatalogEntryDto> {
-    return this.directory.putCatalogAction(nonNegative('module', module), nonNegative('action', action), body);
+  putCatalogAction(@Param('module') module: string, @Param('action') action: string, @Body() body: PutCatalogActionDto): Promise<CatalogEntryDto> {
+    return this.directory.putCatalogAction(catalogId('module', module), catalogId('action', action), body);
   }
 }

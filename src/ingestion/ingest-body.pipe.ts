@@ -1,4 +1,4 @@
-import { Injectable, PipeTransform } from '@nestjs/common';
+import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
 import { parseInstant } from '../common/field.decorators';
 import { createValidationPipe } from '../common/validation';
 import { IngestUserActionsDto, MAX_BATCH, UserActionEventDto } from './dto/ingest-user-actions.dto';
@@ -50,7 +50,23 @@ export class IngestBodyPipe implements PipeTransform {
   async transform(value: unknown): Promise<IngestUserActionsDto> {
     const fast = IngestBodyPipe.fast(value);
     if (fast) return fast;
+    IngestBodyPipe.checkShape(value);
     return this.full.transform(value, { type: 'body', metatype: IngestUserActionsDto });
+  }
+
+  /**
+   * What the validator lets through but is no event: class-validator's nested validation walks
+   * arrays, so `userActions: [[]]` or `configuration: []` passed it (and `[[]]` then failed in
+   * the service with a 500). 400 naming the index and field instead.
+   */
+  static checkShape(value: unknown): void {
+    if (!isPlainObject(value)) return;
+    const check = (e: unknown, where: string) => {
+      if (Array.isArray(e)) throw new BadRequestException(`${where} must be an event object`);
+      if (isPlainObject(e) && Array.isArray(e.configuration)) throw new BadRequestException(`${where}.configuration must be an object`);
+    };
+    if (Array.isArray(value.userActions)) value.userActions.forEach((e, i) => check(e, `userActions[${i}]`));
+    if (isPlainObject(value.userAction)) check(value.userAction, 'userAction');
   }
 
   static fast(value: unknown): IngestUserActionsDto | undefined {

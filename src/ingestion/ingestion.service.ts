@@ -12,6 +12,11 @@ const SELECT_CHUNK = 1000;
 const INSERT_CHUNK = 500;
 const SNAPSHOT_CHUNK = 200;
 const DAY_MS = 86_400_000;
+/** Largest stored JSON text per snapshot field: MySQL MEDIUMTEXT (reachable only with a BODY_LIMIT above 16 MB). */
+const SNAPSHOT_JSON_MAX_BYTES: Array<['planCombinedIds' | 'partList', number]> = [
+  ['planCombinedIds', 16_777_215],
+  ['partList', 16_777_215],
+];
 
 /**
  * Stores user actions all-or-nothing and exactly once per (tenant, eventId): events already
@@ -67,6 +72,13 @@ export class IngestionService {
       }
       if (e.configuration && !e.actionId) {
         throw new BadRequestException(`${where}.configuration needs ${where}.actionId (the configuration id it belongs to)`);
+      }
+      // The snapshot columns are MEDIUMTEXT on MySQL: a longer value would fail the INSERT (a 500).
+      for (const [field, max] of SNAPSHOT_JSON_MAX_BYTES) {
+        const v = e.configuration?.[field];
+        if (v !== undefined && Buffer.byteLength(JSON.stringify(v)) > max) {
+          throw new BadRequestException(`${where}.configuration.${field} is too large: at most ${max} bytes as JSON`);
+        }
       }
     });
   }

@@ -1,11 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, MaxLength } from 'class-validator';
 import { StringField } from '../../common/field.decorators';
+import { MaxCodePoints } from '../../ingestion/dto/code-points';
 
 export class PutUserDto {
   @ApiProperty({ example: 'email.with@consent.com', maxLength: 320 })
   // Decorators run bottom-up and the pipe stops at the first error: IsEmail must run first, or a
   // missing or non-string e-mail is reported as too long.
+  @MaxCodePoints(320)
   @MaxLength(320, { message: '$property must be at most 320 characters long' })
   @IsEmail({}, { message: '$property must be an e-mail address' })
   email: string;
@@ -22,6 +24,7 @@ export class DirectoryUserDto {
 }
 
 export class PutCatalogActionDto {
+  @MaxCodePoints(128)
   @StringField({ minLength: 1, maxLength: 128, example: 'Save' })
   name: string;
 
@@ -33,6 +36,7 @@ export class PutCatalogActionDto {
   @IsBoolean({ message: '$property must be true or false' })
   carriesPartList: boolean;
 
+  @MaxCodePoints(64)
   @StringField({
     optional: true,
     minLength: 1,

@@ -12,10 +12,12 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { InstantField, IntField, StringField } from '../../common/field.decorators';
+import { MaxCodePoints } from './code-points';
 
 export const MAX_BATCH = 1000;
 
 export class ConfigurationSnapshotDto {
+  @MaxCodePoints(2048)
   @StringField({ optional: true, maxLength: 2048, description: 'Perspective image URL', example: 'https://url.to.perspective/image1.jpg' })
   thumbnail?: string;
 
@@ -29,6 +31,7 @@ export class ConfigurationSnapshotDto {
   @IsArray({ message: '$property must be a list of strings' })
   @ArrayMaxSize(1000, { message: '$property may hold at most 1000 ids' })
   @IsString({ each: true, message: '$property must be a list of strings' })
+  @MaxCodePoints(255, { each: true, message: '$property entries must be at most 255 characters long' })
   @MaxLength(255, { each: true, message: '$property entries must be at most 255 characters long' })
   planCombinedIds?: string[];
 }
@@ -37,6 +40,7 @@ export class UserActionEventDto {
   // MySQL's PAD SPACE collations compare 'id ' equal to 'id' while SQLite does not; refuse the ambiguity.
   // (Listed above StringField so that its checks, which run first, report wrong types and lengths.)
   @Matches(/[^ ]$/, { message: '$property must not end with a space' })
+  @MaxCodePoints(64)
   @StringField({ minLength: 1, maxLength: 64, description: 'Client-chosen id; re-sending it stores nothing again', example: '6f1c1f0e-2b1e-4a4e-9b3e-1d2c3b4a5f60' })
   eventId: string;
 
@@ -54,18 +58,23 @@ export class UserActionEventDto {
   @Matches(/^[A-Z]{2}$/, { message: '$property must be an ISO 3166-1 alpha-2 code in capitals, e.g. AT' })
   country?: string;
 
+  @MaxCodePoints(32)
   @StringField({ optional: true, maxLength: 32, example: 'desktop' })
   device?: string;
 
+  @MaxCodePoints(255)
   @StringField({ optional: true, maxLength: 255, description: 'The configuratorId', example: 'shop-configurator' })
   actionLabel?: string;
 
+  @MaxCodePoints(255)
   @StringField({ optional: true, maxLength: 255, description: 'Item or configuration id', example: 'conf:igu:ration1' })
   actionId?: string;
 
+  @MaxCodePoints(1024)
   @StringField({ optional: true, maxLength: 1024 })
   actionParameter?: string;
 
+  @MaxCodePoints(255)
   @StringField({ optional: true, minLength: 1, maxLength: 255 })
   userId?: string;
 

@@ -105,19 +105,22 @@ export class Database implements OnApplicationShutdown {
    */
   snapshot<T>(work: (em: EntityManager) => Promise<T>, statements = 2): Promise<T> {
     if (this.dialect === 'sqlite') return this.read(work);
-    return this.onReplica(async (runner) => {
-      // One statement is its own snapshot: skip the transaction's round trips.
-      if (statements < 2) return work(runner.manager);
-      await runner.startTransaction('REPEATABLE READ');
-      try {
-        const result = await work(runner.manager);
-        await runner.commitTransaction();
-        return result;
-      } catch (err) {
-        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        throw err;
-      }
-    });
+    // One statement is its own snapshot: skip the transaction's round trips.
+    return this.onReplica((runner) => (statements < 2 ? work(runner.manager) : this.inTransaction(runner, 'REPEATABLE READ', work)));
+  }
+
+  /** `work` in one transaction on `runner`: committed, or rolled back when it throws. */
+  private async inTransaction<T>(runner: QueryRunner, level: 'READ COMMITTED' | 'REPEATABLE READ', work: (em: EntityManager) => Promise<T>): Promise<T> {
+    await runner.startTransaction(level);
+    try {
+      const result = await work(runner.manager);
+      await runner.commitTransaction();
+      return result;
+    } catch (err) {
+      // A dead or timed-out connection cannot roll back; the server does when it drops it.
+      if (runner.isTransactionActive && !isDatabaseUnavailable(err)) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    }
   }
 
   /** A read-write transaction on the primary, retried (whole) when MySQL picks it as a deadlock victim. */
@@ -134,18 +137,7 @@ export class Database implements OnApplicationShutdown {
   }
 
   private mysqlTransaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
-    return this.onConnection('master', async (runner) => {
-      await runner.startTransaction('READ COMMITTED');
-      try {
-        const result = await work(runner.manager);
-        await runner.commitTransaction();
-        return result;
-      } catch (err) {
-        // A dead or timed-out connection cannot roll back; the server does when it drops it.
-        if (runner.isTransactionActive && !isDatabaseUnavailable(err)) await runner.rollbackTransaction().catch(() => undefined);
-        throw err;
-      }
-    });
+    return this.onConnection('master', (runner) => this.inTransaction(runner, 'READ COMMITTED', work));
   }
 
   /** An instant as a parameter of a raw `em.query()` (SQLite stores UTC text, mysql2 takes a Date). */

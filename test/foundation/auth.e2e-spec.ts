@@ -2,6 +2,7 @@ import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { sign, SignOptions } from 'jsonwebtoken';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/app-config';
 import { TestApp } from '../support/test-app';
+import { rsaKeyPair } from '../support/fixtures';
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
 const MODULES = '/v2/statistics/modules';
@@ -169,16 +170,8 @@ describe('auth with JWT_ISSUER and JWT_AUDIENCE', () => {
 });
 
 describe('auth with JWT_PUBLIC_KEY (RS256 / ES256)', () => {
-  const rsa = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const otherRsa = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
+  const rsa = rsaKeyPair();
+  const otherRsa = rsaKeyPair();
   let t: TestApp;
   beforeAll(async () => {
     t = await TestApp.create({ now: NOW, env: { JWT_PUBLIC_KEY: rsa.publicKey } });

@@ -5,6 +5,7 @@ import { AddressInfo } from 'node:net';
 import { sign, SignOptions } from 'jsonwebtoken';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/app-config';
 import { TestApp } from '../support/test-app';
+import { rsaKeyPair } from '../support/fixtures';
 import { API, b64url, call, count, expectSafe, Reply } from './support';
 
 /**
@@ -392,16 +393,8 @@ describe('JWT attacks (HS256, development secret)', () => {
 });
 
 describe('JWT attacks with JWT_PUBLIC_KEY (RS256): algorithm confusion', () => {
-  const rsa = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  const attacker = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
+  const rsa = rsaKeyPair();
+  const attacker = rsaKeyPair();
   let t: TestApp;
   beforeAll(async () => {
     t = await TestApp.create({ now: NOW, env: { JWT_PUBLIC_KEY: rsa.publicKey } });

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { sign } from 'jsonwebtoken';
 import type { Response, Test } from 'supertest';
@@ -150,4 +151,13 @@ export function expectError(res: Response, statusCode: number, ...mentions: stri
   expect(res.body).toEqual({ statusCode, error, message: expect.any(String) });
   // each name as a whole word: `action` is not satisfied by `actions`, nor `id` by `invalid`
   for (const m of mentions) expect(res.body.message).toMatch(new RegExp(`(^|[^A-Za-z_])${m.replace(/[[\]]/g, '\\$&')}($|[^A-Za-z_])`));
+}
+
+/** A fresh 2048-bit RSA key pair as PEM strings (JWT_PUBLIC_KEY tests). */
+export function rsaKeyPair(): { publicKey: string; privateKey: string } {
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
 }

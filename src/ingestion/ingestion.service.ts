@@ -9,8 +9,8 @@ import { IngestResultDto, IngestUserActionsDto, UserActionEventDto } from './dto
 
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 const SELECT_CHUNK = 1000;
-const INSERT_CHUNK = 500;
-const SNAPSHOT_CHUNK = 200;
+const INSERT_CHUNK = 1000;
+const SNAPSHOT_CHUNK = 1000;
 const DAY_MS = 86_400_000;
 /** Largest stored JSON text per snapshot field: MySQL MEDIUMTEXT (reachable only with a BODY_LIMIT above 16 MB). */
 const SNAPSHOT_JSON_MAX_BYTES: Array<['planCombinedIds' | 'partList', number]> = [

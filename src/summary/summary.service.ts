@@ -19,7 +19,7 @@ export interface SummaryDelta {
   minCreated: Date;
 }
 
-const UPSERT_ROWS = 250;
+const UPSERT_ROWS = 1000;
 
 /**
  * Summary tables (Rick James' "summary tables"): per tenant and local day of STATISTICS_TIME_ZONE,

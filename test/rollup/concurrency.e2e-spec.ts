@@ -228,9 +228,11 @@ describe('rollup under concurrency', () => {
     await expectAllStored(traffic.fresh, asOf);
   }, 300_000);
 
-  it('ingestion and reads while a CLI pass runs (--chunk-rows 100): every read sees exactly the true total; every new event is stored', async () => {
+  // Small chunks make the pass long enough that several read rounds fall inside it, also when the
+  // machine is busy (with 100-row chunks a loaded CI run saw only 2).
+  it('ingestion and reads while a CLI pass runs (--chunk-rows 20): every read sees exactly the true total; every new event is stored', async () => {
     const asOf = new Date(NOW.getTime() + 400 * DAY_MS);
-    const cli = spawnRollupCli(t, ['--as-of', asOf.toISOString(), '--chunk-rows', '100']);
+    const cli = spawnRollupCli(t, ['--as-of', asOf.toISOString(), '--chunk-rows', '20']);
     const traffic = await trafficDuring({ running: () => !cli.exited(), started: () => cli.progressLines() > 0 });
     expect(await cli.exit).toEqual({ code: 0, signal: null });
     console.log(`CLI pass: ${traffic.reads} read rounds (${traffic.readsDuringPass} during the pass), ${traffic.fresh.length} new events, ${traffic.busy} ingestion attempts refused with 500/503 (SQLite busy)`);

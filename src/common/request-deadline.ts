@@ -26,7 +26,6 @@ export function requestDeadline(timeoutMs: number) {
     }, timeoutMs);
     timer.unref();
     res.once('close', () => clearTimeout(timer));
-    res.once('finish', () => clearTimeout(timer));
     next();
   };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import type { Test } from 'supertest';
 import { toInstant, toInt, toStringOrNull } from '../../src/database/values';
+import type { EventSpec } from './fixtures';
 import { expectSummariesConsistent } from './summary-check';
 import { TestApp } from './test-app';
 
@@ -42,19 +43,10 @@ export class Rng {
   }
 }
 
-export interface FixtureEvent {
+/** An event of a generated fixture: the API's event shape with its tenant and a fixed eventId (created: ISO 8601 UTC with milliseconds). */
+export interface FixtureEvent extends Omit<EventSpec, 'configuration' | 'eventId'> {
   tenant: number;
   eventId: string;
-  module: number;
-  action: number;
-  /** ISO 8601 UTC with milliseconds. */
-  created: string;
-  country?: string;
-  device?: string;
-  actionLabel?: string;
-  actionId?: string;
-  actionParameter?: string;
-  userId?: string;
 }
 
 /** Module 3 is the seed catalog's `configurator` (its actions 1, 2, 302 are configuration actions); 7 is not in the catalog. */

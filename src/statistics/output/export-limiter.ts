@@ -47,7 +47,7 @@ export class ExportLimiter {
     };
   }
 
-  /** Exports streaming now: overall and for one tenant (health and tests). */
+  /** Exports streaming now: overall and for one tenant. */
   inFlight(tenant?: string): number {
     return tenant === undefined ? this.running : (this.perTenant.get(tenant) ?? 0);
   }

@@ -188,7 +188,8 @@ describe('rollup under concurrency', () => {
       }
       fresh.push(...batch);
 
-      const during = pass.started();
+      // A read round counts as during the pass when it starts while the pass runs (it overlaps it).
+      const during = pass.started() && pass.running();
       const got: Record<number, number> = {};
       for (const tn of TENANTS) {
         const res = await getJson(t, tn, 'userActionsAggregated', `from=${range.from}&to=${range.to}${round % 2 ? '&aggregations[]=country' : ''}`).expect(200);
@@ -202,7 +203,7 @@ describe('rollup under concurrency', () => {
       }
       expect(months).toEqual(expectedMonths);
       reads++;
-      if (during && pass.running()) readsDuringPass++;
+      if (during) readsDuringPass++;
     }
     return { fresh, reads, readsDuringPass, busy };
   }

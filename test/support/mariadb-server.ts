@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,8 +138,15 @@ export class MariaDbServer {
     return server;
   }
 
+  /**
+   * Settings for both the bootstrap and the server. Each server has its own tmpdir: temporary
+   * tables in the shared /tmp collided with another server's bootstrap in one CI run
+   * ("Could not remove temporary table '/tmp/#sql-temptable-…'").
+   */
   private innodbArgs(): string[] {
-    return ['--innodb-buffer-pool-size=64M', '--innodb-log-file-size=48M'];
+    const tmp = join(this.datadir, '..', 'tmp');
+    mkdirSync(tmp, { recursive: true });
+    return ['--innodb-buffer-pool-size=64M', '--innodb-log-file-size=48M', `--tmpdir=${tmp}`];
   }
 
   /** The process id of the running mariadbd (undefined when stopped). */

@@ -5,6 +5,7 @@ import { NextFunction, Request, Response } from 'express';
 import { Logger } from 'pino';
 import { parse as parseQuery } from 'qs';
 import { AllExceptionsFilter, toErrorBody } from './common/all-exceptions.filter';
+import { corsOptions, varyOnOrigin } from './common/cors';
 import { jsonDepthGuard } from './common/json-depth';
 import { PinoNestLogger, requestLogger } from './common/logging';
 import { applyServerTimeouts, requestDeadline } from './common/request-deadline';
@@ -29,6 +30,11 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.use(requestLogger(root));
   app.use(requestDeadline(config.http.requestTimeoutMs));
   applyServerTimeouts(app.getHttpServer(), config);
+  // CORS_ORIGINS empty (the default): no CORS headers at all.
+  if (config.corsOrigins.length > 0) {
+    app.use(varyOnOrigin);
+    app.enableCors(corsOptions(config.corsOrigins));
+  }
   app.useBodyParser('json', { limit: config.bodyLimit });
   // Deeply nested bodies (class-transformer and JSON.stringify recurse per level) → 400, not a stack overflow.
   app.use(jsonDepthGuard);

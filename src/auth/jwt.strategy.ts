@@ -1,26 +1,44 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
-import { createPublicKey, createSecretKey } from 'node:crypto';
+import { Injectable, Optional, UnauthorizedException } from '@nestjs/common';
+import { createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
 import { PassportStrategy } from '@nestjs/passport';
-import { ExtractJwt, Strategy } from 'passport-jwt';
+import { ExtractJwt, SecretOrKeyProvider, Strategy } from 'passport-jwt';
 import { AppConfig } from '../config/app-config';
+import { JwksKeyStore } from './jwks-key-store';
 import { Principal } from './principal';
 
 /** Seconds of clock difference allowed for exp, nbf and iat. */
 export const CLOCK_TOLERANCE_SECONDS = 5;
 
+/** The key source: one KeyObject (JWT_SECRET / JWT_PUBLIC_KEY), or the JWKS key chosen by the token's kid. */
+function keySource(config: AppConfig, jwks: JwksKeyStore | null | undefined): { secretOrKey: string } | { secretOrKeyProvider: SecretOrKeyProvider } {
+  if (config.jwt.jwks) {
+    if (!jwks) throw new Error('JWT_JWKS_URL is set but no JwksKeyStore was provided');
+    return {
+      secretOrKeyProvider: (_req, rawJwtToken: string, done: (err: Error | null, key?: KeyObject) => void) => {
+        jwks.keyForToken(rawJwtToken).then(
+          (key) => done(null, key),
+          (err: Error) => done(err),
+        );
+      },
+    } as { secretOrKeyProvider: SecretOrKeyProvider };
+  }
+  // A KeyObject made once: given a string, jsonwebtoken re-parses the key on every request
+  // (createSecretKey/createPublicKey were a quarter of a read request's CPU).
+  const key = config.jwt.algorithms.includes('HS256') ? createSecretKey(Buffer.from(config.jwt.key)) : createPublicKey(config.jwt.key);
+  return { secretOrKey: key as unknown as string };
+}
+
 /**
  * Proves identity only: signature (the configured algorithms only, so `alg: none` and HS/RS
  * confusion fail), expiry, not-before, issuer and audience. What the caller may touch is
- * decided by {@link AccessGuard}.
+ * decided by {@link AccessGuard}. The checks are the same whatever the key source.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, @Optional() jwks?: JwksKeyStore) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      // A KeyObject made once: given a string, jsonwebtoken re-parses the key on every request
-      // (createSecretKey/createPublicKey were a quarter of a read request's CPU).
-      secretOrKey: config.jwt.algorithms.includes('HS256') ? (createSecretKey(Buffer.from(config.jwt.key)) as unknown as string) : (createPublicKey(config.jwt.key) as unknown as string),
+      ...keySource(config, jwks),
       algorithms: config.jwt.algorithms,
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,

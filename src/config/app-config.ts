@@ -7,6 +7,17 @@ export const DEVELOPMENT_JWT_SECRET = 'development-only-statistics-secret-never-
 
 export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
 
+/** Keys fetched from the gateway's JSON Web Key Set (JWT_JWKS_URL); see src/auth/jwks-key-store.ts. */
+export interface JwksConfig {
+  url: string;
+  /** A key set older than this is fetched again at the next token (JWT_JWKS_CACHE_MAX_AGE_MS). */
+  cacheMaxAgeMs: number;
+  /** At most one fetch per this many ms, whatever the tokens say (JWT_JWKS_COOLDOWN_MS). */
+  cooldownMs: number;
+  /** A fetch not answered within this many ms fails (the cached keys stay in use). */
+  timeoutMs: number;
+}
+
 export type DatabaseConfig =
   | {
       type: 'mysql';
@@ -35,8 +46,10 @@ export class AppConfig {
   port: number;
   database: DatabaseConfig;
   jwt: {
-    /** HMAC secret (HS256) or PEM public key (RS256/ES256). */
+    /** HMAC secret (HS256) or PEM public key (RS256/ES256); empty with {@link jwks}. */
     key: string;
+    /** Set when the keys come from a JWKS (JWT_JWKS_URL): the token's kid picks the key. */
+    jwks?: JwksConfig;
     algorithms: JwtAlgorithm[];
     issuer?: string;
     audience?: string;
@@ -59,6 +72,8 @@ export class AppConfig {
     /** Concurrent CSV exports of one tenant on this replica (EXPORT_MAX_CONCURRENT_PER_TENANT). */
     maxConcurrentPerTenant: number;
   };
+  /** Browser origins allowed by CORS (CORS_ORIGINS); empty = no CORS headers at all. */
+  corsOrigins: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -101,6 +116,31 @@ function mysqlUrl(name: string, raw: string): string {
   return raw;
 }
 
+/**
+ * CORS_ORIGINS: comma-separated exact origins (`scheme://host[:port]`, as a browser sends them in
+ * `Origin`: lower case, no default port, no path). `*` and `null` are refused: this is an allow-list.
+ */
+function corsOrigins(raw: string | undefined): string[] {
+  const out: string[] = [];
+  for (const item of (raw ?? '').split(',').map((o) => o.trim())) {
+    if (item === '') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      throw new ConfigError('CORS_ORIGINS', `must list origins like https://admin.example.com (scheme://host[:port]), got "${item}"`);
+    }
+    if (url.origin !== item) {
+      throw new ConfigError('CORS_ORIGINS', `must list exact origins (lower case, no path, no default port): "${item}" would be "${url.origin}"`);
+    }
+    if (!out.includes(item)) out.push(item);
+  }
+  return out;
+}
+
 /** Reads and validates the environment. Throws {@link ConfigError} naming the first bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = str(env, 'NODE_ENV') ?? 'development';
@@ -130,8 +170,34 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const secret = str(env, 'JWT_SECRET');
   const publicKey = str(env, 'JWT_PUBLIC_KEY');
+  const jwksUrl = str(env, 'JWT_JWKS_URL');
   if (secret && publicKey) throw new ConfigError('JWT_SECRET', 'and JWT_PUBLIC_KEY are both set; set exactly one');
-  if (publicKey) {
+  if (jwksUrl && (secret || publicKey)) {
+    throw new ConfigError('JWT_JWKS_URL', `and ${secret ? 'JWT_SECRET' : 'JWT_PUBLIC_KEY'} are both set; set exactly one of JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL`);
+  }
+  if (jwksUrl) {
+    let url: URL;
+    try {
+      url = new URL(jwksUrl);
+    } catch {
+      throw new ConfigError('JWT_JWKS_URL', `must be an http(s) URL of a JSON Web Key Set, got "${jwksUrl}"`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new ConfigError('JWT_JWKS_URL', `must be an http(s) URL of a JSON Web Key Set, got "${jwksUrl}"`);
+    }
+    if (url.username || url.password) throw new ConfigError('JWT_JWKS_URL', 'must not carry credentials (user:password@)');
+    config.jwt = {
+      key: '',
+      algorithms: ['RS256', 'ES256'],
+      usesDevelopmentSecret: false,
+      jwks: {
+        url: url.href,
+        cacheMaxAgeMs: int(env, 'JWT_JWKS_CACHE_MAX_AGE_MS', 600_000, 1000, 86_400_000),
+        cooldownMs: int(env, 'JWT_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+        timeoutMs: 5000,
+      },
+    };
+  } else if (publicKey) {
     const pem = publicKey.replace(/\\n/g, '\n');
     if (!/-----BEGIN (RSA |EC )?PUBLIC KEY-----/.test(pem)) {
       throw new ConfigError('JWT_PUBLIC_KEY', 'must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
@@ -153,7 +219,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (production && secret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters in production');
     config.jwt = { key: secret, algorithms: ['HS256'], usesDevelopmentSecret: secret === DEVELOPMENT_JWT_SECRET };
   } else {
-    if (production) throw new ConfigError('JWT_SECRET', 'or JWT_PUBLIC_KEY must be set in production');
+    if (production) throw new ConfigError('JWT_SECRET', 'or JWT_PUBLIC_KEY or JWT_JWKS_URL must be set in production');
     config.jwt = { key: DEVELOPMENT_JWT_SECRET, algorithms: ['HS256'], usesDevelopmentSecret: true };
   }
   config.jwt.issuer = str(env, 'JWT_ISSUER');
@@ -199,5 +265,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('EXPORT_MAX_CONCURRENT_PER_TENANT', `must not exceed EXPORT_MAX_CONCURRENT (${maxConcurrent})`);
   }
   config.exports = { maxConcurrent, maxConcurrentPerTenant };
+  config.corsOrigins = corsOrigins(str(env, 'CORS_ORIGINS'));
   return config;
 }

@@ -251,6 +251,105 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('JWT_JWKS_URL (keys from the gateway\'s JWKS)', () => {
+    const URL_ = 'https://gateway.example.com/.well-known/jwks.json';
+
+    it('takes the URL with the default cache age (10 min), cooldown (30 s) and timeout (5 s); RS256/ES256 only', () => {
+      expect(loadConfig({ JWT_JWKS_URL: URL_, JWT_ISSUER: 'https://gateway.example.com/' }).jwt).toEqual({
+        key: '',
+        algorithms: ['RS256', 'ES256'],
+        usesDevelopmentSecret: false,
+        issuer: 'https://gateway.example.com/',
+        audience: undefined,
+        jwks: { url: URL_, cacheMaxAgeMs: 600_000, cooldownMs: 30_000, timeoutMs: 5000 },
+      });
+    });
+
+    it('takes http:// (a gateway inside the cluster) and the tuning variables', () => {
+      const config = loadConfig({ JWT_JWKS_URL: 'http://gateway:8080/jwks', JWT_JWKS_CACHE_MAX_AGE_MS: '60000', JWT_JWKS_COOLDOWN_MS: '0', JWT_JWKS_TIMEOUT_MS: '1500' });
+      expect(config.jwt.jwks).toEqual({ url: 'http://gateway:8080/jwks', cacheMaxAgeMs: 60_000, cooldownMs: 0, timeoutMs: 1500 });
+    });
+
+    it('is a key source production accepts', () => {
+      const config = loadConfig({ NODE_ENV: 'production', JWT_JWKS_URL: URL_ });
+      expect(config.jwt.jwks?.url).toBe(URL_);
+      expect(config.jwt.usesDevelopmentSecret).toBe(false);
+    });
+
+    it.each([
+      ['JWT_SECRET', { JWT_SECRET: STRONG_SECRET }],
+      ['JWT_PUBLIC_KEY', { JWT_PUBLIC_KEY: rsaPublicPem }],
+    ])('together with %s → ConfigError naming both', (other, env) => {
+      const err = configError({ JWT_JWKS_URL: URL_, ...env });
+      expect(err.variable).toBe('JWT_JWKS_URL');
+      expect(err.message).toContain('JWT_JWKS_URL');
+      expect(err.message).toContain(other);
+    });
+
+    it.each([
+      ['JWT_JWKS_URL', 'not a url'],
+      ['JWT_JWKS_URL', 'gateway.example.com/jwks'],
+      ['JWT_JWKS_URL', 'ftp://gateway.example.com/jwks'],
+      ['JWT_JWKS_URL', 'file:///etc/jwks.json'],
+      ['JWT_JWKS_URL', 'https://user:secret@gateway.example.com/jwks'],
+    ])('%s=%j', (variable, value) => {
+      expectRejected({ [variable]: value }, variable);
+    });
+
+    it.each([
+      ['JWT_JWKS_CACHE_MAX_AGE_MS', '999'],
+      ['JWT_JWKS_CACHE_MAX_AGE_MS', '10m'],
+      ['JWT_JWKS_COOLDOWN_MS', '-1'],
+      ['JWT_JWKS_COOLDOWN_MS', '3600001'],
+      ['JWT_JWKS_TIMEOUT_MS', '99'],
+      ['JWT_JWKS_TIMEOUT_MS', 'soon'],
+    ])('%s=%j (with JWT_JWKS_URL)', (variable, value) => {
+      expectRejected({ JWT_JWKS_URL: URL_, [variable]: value }, variable);
+    });
+
+    it('the message for production without any key names all three sources', () => {
+      const err = configError({ NODE_ENV: 'production' });
+      for (const v of ['JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL']) expect(err.message).toContain(v);
+    });
+  });
+
+  describe('CORS_ORIGINS', () => {
+    it('is empty by default (no CORS)', () => {
+      expect(loadConfig({}).corsOrigins).toEqual([]);
+      expect(loadConfig({ CORS_ORIGINS: ' , ' }).corsOrigins).toEqual([]);
+    });
+
+    it('takes comma-separated exact origins, trimmed, without repeats, ports kept', () => {
+      expect(loadConfig({ CORS_ORIGINS: 'https://admin.example.com, http://localhost:5173,https://admin.example.com,,https://shop.example.com:8443,http://[::1]:8080' }).corsOrigins).toEqual([
+        'https://admin.example.com',
+        'http://localhost:5173',
+        'https://shop.example.com:8443',
+        'http://[::1]:8080',
+      ]);
+    });
+
+    it.each([
+      '*',
+      'null',
+      'admin.example.com',
+      'https://admin.example.com/',
+      'https://admin.example.com/app',
+      'https://admin.example.com?x=1',
+      'https://Admin.Example.com',
+      'https://admin.example.com:443',
+      'https://user@admin.example.com',
+      'ftp://files.example.com',
+      'https://admin.example.com https://shop.example.com',
+      'https://ok.example.com,https://*.example.com',
+    ])('refuses %j naming CORS_ORIGINS', (value) => {
+      expectRejected({ CORS_ORIGINS: value }, 'CORS_ORIGINS');
+    });
+
+    it('says what the origin would be', () => {
+      expect(configError({ CORS_ORIGINS: 'https://admin.example.com/' }).message).toContain('"https://admin.example.com"');
+    });
+  });
+
   describe('NODE_ENV=production', () => {
     it('refuses to start without a key', () => {
       expectRejected({ NODE_ENV: 'production' }, 'JWT_SECRET');

@@ -14,7 +14,7 @@ export interface JwksConfig {
   cacheMaxAgeMs: number;
   /** At most one fetch per this many ms, whatever the tokens say (JWT_JWKS_COOLDOWN_MS). */
   cooldownMs: number;
-  /** A fetch not answered within this many ms fails (the cached keys stay in use). */
+  /** A fetch not answered within this many ms fails; the cached keys stay in use (JWT_JWKS_TIMEOUT_MS). */
   timeoutMs: number;
 }
 
@@ -130,7 +130,7 @@ function corsOrigins(raw: string | undefined): string[] {
     } catch {
       url = undefined;
     }
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !/^(?:[a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname)) {
       throw new ConfigError('CORS_ORIGINS', `must list origins like https://admin.example.com (scheme://host[:port]), got "${item}"`);
     }
     if (url.origin !== item) {
@@ -194,7 +194,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         url: url.href,
         cacheMaxAgeMs: int(env, 'JWT_JWKS_CACHE_MAX_AGE_MS', 600_000, 1000, 86_400_000),
         cooldownMs: int(env, 'JWT_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
-        timeoutMs: 5000,
+        timeoutMs: int(env, 'JWT_JWKS_TIMEOUT_MS', 5000, 100, 60_000),
       },
     };
   } else if (publicKey) {

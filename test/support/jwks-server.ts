@@ -45,17 +45,16 @@ export class JwksServer {
   private waiters: Array<{ n: number; resolve: () => void }> = [];
   private readonly hanging = new Set<http.ServerResponse>();
 
-  private constructor(
-    private readonly server: http.Server,
-    readonly url: string,
-  ) {}
+  private readonly server = http.createServer((req, res) => this.handle(req, res));
+  /** The JWKS URL (after {@link start}). */
+  url = '';
+
+  private constructor() {}
 
   static async start(keys: GatewayKey[] = []): Promise<JwksServer> {
-    let self: JwksServer | undefined;
-    const server = http.createServer((req, res) => self!.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const { port } = server.address() as AddressInfo;
-    self = new JwksServer(server, `http://127.0.0.1:${port}/.well-known/jwks.json`);
+    const self = new JwksServer();
+    await new Promise<void>((resolve) => self.server.listen(0, '127.0.0.1', () => resolve()));
+    self.url = `http://127.0.0.1:${(self.server.address() as AddressInfo).port}/.well-known/jwks.json`;
     self.publish(keys);
     return self;
   }

@@ -22,7 +22,7 @@ if (tenants.length === 0 || tenants.some((t) => !Number.isSafeInteger(t) || t < 
 }
 const config = loadConfig(process.env);
 if (!config.jwt.usesDevelopmentSecret) {
-  console.error('npm run token only signs with the development secret; unset JWT_SECRET / JWT_PUBLIC_KEY');
+  console.error('npm run token only signs with the development secret; unset JWT_SECRET / JWT_PUBLIC_KEY / JWT_JWKS_URL');
   process.exit(1);
 }
 console.log(developmentToken(config, { tenants, ingest, expiresInSeconds: Math.round(hours * 3600) }));

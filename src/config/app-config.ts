@@ -59,6 +59,8 @@ export class AppConfig {
     /** Concurrent CSV exports of one tenant on this replica (EXPORT_MAX_CONCURRENT_PER_TENANT). */
     maxConcurrentPerTenant: number;
   };
+  /** Prometheus metrics at GET /metrics (METRICS_ENABLED). */
+  metrics: { enabled: boolean };
 }
 
 type Env = Record<string, string | undefined>;
@@ -199,5 +201,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('EXPORT_MAX_CONCURRENT_PER_TENANT', `must not exceed EXPORT_MAX_CONCURRENT (${maxConcurrent})`);
   }
   config.exports = { maxConcurrent, maxConcurrentPerTenant };
+  config.metrics = { enabled: bool(env, 'METRICS_ENABLED', true) };
   return config;
 }

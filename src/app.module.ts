@@ -7,6 +7,7 @@ import { DemoModule } from './demo/demo.module';
 import { DirectoryModule } from './directory/directory.module';
 import { HealthModule } from './health/health.module';
 import { IngestionModule } from './ingestion/ingestion.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RollupModule } from './rollup/rollup.module';
 import { StatisticsModule } from './statistics/statistics.module';
 import { SummaryModule } from './summary/summary.module';
@@ -17,7 +18,7 @@ export class AppModule {
   static register(config: AppConfig, clock: Clock = new SystemClock()): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.register(config, clock), DatabaseModule, SummaryModule, HealthModule, IngestionModule, DirectoryModule, StatisticsModule, RollupModule, DemoModule],
+      imports: [CoreModule.register(config, clock), MetricsModule, DatabaseModule, SummaryModule, HealthModule, IngestionModule, DirectoryModule, StatisticsModule, RollupModule, DemoModule],
     };
   }
 }

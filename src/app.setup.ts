@@ -12,6 +12,7 @@ import { applyServerTimeouts, requestDeadline } from './common/request-deadline'
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { ROOT_LOGGER } from './config/core.module';
+import { installMetrics } from './metrics/http-metrics';
 
 export const API_PREFIX = 'v2/statistics';
 
@@ -29,6 +30,8 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.set('query parser', (query: string) => parseQuery(query, { arrayLimit: 200, depth: 2, parameterLimit: 500 }));
   app.use(requestLogger(root));
   app.use(requestDeadline(config.http.requestTimeoutMs));
+  // Prometheus: times every request from here on; GET /metrics outside the prefix.
+  installMetrics(app, API_PREFIX);
   applyServerTimeouts(app.getHttpServer(), config);
   // CORS_ORIGINS empty (the default): no CORS headers at all.
   if (config.corsOrigins.length > 0) {

@@ -169,6 +169,14 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('metrics', () => {
+    it('serves /metrics by default; METRICS_ENABLED=false switches it off', () => {
+      expect(loadConfig({}).metrics).toEqual({ enabled: true });
+      expect(loadConfig({ METRICS_ENABLED: 'false' }).metrics).toEqual({ enabled: false });
+      expect(loadConfig({ METRICS_ENABLED: 'true' }).metrics).toEqual({ enabled: true });
+    });
+  });
+
   describe('an invalid variable throws ConfigError naming it', () => {
     it.each([
       ['PORT', 'abc'],
@@ -200,6 +208,7 @@ describe('loadConfig', () => {
       ['REQUEST_TIMEOUT_MS', '5s'],
       ['EXPORT_MAX_CONCURRENT', '0'],
       ['EXPORT_MAX_CONCURRENT_PER_TENANT', 'two'],
+      ['METRICS_ENABLED', 'sometimes'],
     ])('%s=%j', (variable, value) => {
       expectRejected({ [variable]: value }, variable);
     });

@@ -74,6 +74,8 @@ export class AppConfig {
   };
   /** Browser origins allowed by CORS (CORS_ORIGINS); empty = no CORS headers at all. */
   corsOrigins: string[];
+  /** Prometheus metrics at GET /metrics (METRICS_ENABLED). */
+  metrics: { enabled: boolean };
 }
 
 type Env = Record<string, string | undefined>;
@@ -266,5 +268,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   config.exports = { maxConcurrent, maxConcurrentPerTenant };
   config.corsOrigins = corsOrigins(str(env, 'CORS_ORIGINS'));
+  config.metrics = { enabled: bool(env, 'METRICS_ENABLED', true) };
   return config;
 }

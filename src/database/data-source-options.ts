@@ -72,13 +72,35 @@ export function buildDataSourceOptions(config: AppConfig, role: DataSourceRole =
   };
 }
 
-type Mysql2Pool = { on(event: 'connection', cb: (conn: { query(sql: string): unknown }) => void): void };
+type Mysql2Pool = {
+  on(event: 'connection', cb: (conn: { query(sql: string): unknown }) => void): void;
+  _allConnections: { length: number };
+  _freeConnections: { length: number };
+  _connectionQueue: { length: number };
+};
 
 /** Every mysql2 pool of a data source: the single pool, or the primary's and each replica's. */
 function mysqlPools(dataSource: DataSource): Mysql2Pool[] {
+  return namedMysqlPools(dataSource).map(([, pool]) => pool);
+}
+
+/** The pools by name: `primary`, and `replica1`, `replica2`, … in DATABASE_READ_URLS order (TypeORM's SLAVE0, SLAVE1, …). */
+function namedMysqlPools(dataSource: DataSource): Array<[string, Mysql2Pool]> {
   const driver = dataSource.driver as unknown as { pool?: Mysql2Pool; poolCluster?: { _nodes: Record<string, { pool: Mysql2Pool }> } };
-  if (driver.pool) return [driver.pool];
-  return Object.values(driver.poolCluster?._nodes ?? {}).map((node) => node.pool);
+  if (driver.pool) return [['primary', driver.pool]];
+  return Object.entries(driver.poolCluster?._nodes ?? {}).map(([id, node]) => [
+    id === 'MASTER' ? 'primary' : `replica${Number(id.replace(/^SLAVE/, '')) + 1}`,
+    node.pool,
+  ]);
+}
+
+/** Connections lent out and callers waiting for one, per mysql2 pool (from mysql2's pool internals). */
+export function mysqlPoolStats(dataSource: DataSource): Array<{ pool: string; inUse: number; waiting: number }> {
+  return namedMysqlPools(dataSource).map(([pool, p]) => ({
+    pool,
+    inUse: p._allConnections.length - p._freeConnections.length,
+    waiting: p._connectionQueue.length,
+  }));
 }
 
 const SESSION_SETTINGS = `SET SESSION sql_mode = '${MYSQL8_SQL_MODE}', time_zone = '+00:00'`;

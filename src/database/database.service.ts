@@ -1,7 +1,9 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
 import { Readable } from 'node:stream';
 import { DataSource, EntityManager, QueryFailedError, QueryRunner, SelectQueryBuilder } from 'typeorm';
+import { Metrics } from '../metrics/metrics.service';
+import { mysqlPoolStats } from './data-source-options';
 import { isDatabaseUnavailable } from './errors';
 
 export type Dialect = 'mysql' | 'sqlite';
@@ -40,11 +42,16 @@ export class Database implements OnApplicationShutdown {
   readonly hasReplicas: boolean;
   private readonly logger = new Logger(Database.name);
   private tail: Promise<unknown> = Promise.resolve();
+  /** SQLite units of work queued or running on the single connection (one runs, the rest wait). */
+  private sqliteUnits = 0;
 
   /** DATABASE_QUERY_TIMEOUT_MS when statements are bounded (the service), else undefined (CLIs). */
   private readonly statementTimeoutMs: number | undefined;
 
-  constructor(readonly dataSource: DataSource) {
+  constructor(
+    readonly dataSource: DataSource,
+    @Optional() private readonly metrics?: Metrics,
+  ) {
     this.dialect = dataSource.options.type === 'mysql' ? 'mysql' : 'sqlite';
     this.hasReplicas = dataSource.options.type === 'mysql' && !!dataSource.options.replication;
     const o = dataSource.options as { enableQueryTimeout?: boolean; maxQueryExecutionTime?: number };
@@ -81,15 +88,27 @@ export class Database implements OnApplicationShutdown {
     } catch (err) {
       if (!isDatabaseUnavailable(err)) throw err;
       this.logger.warn(`no read replica answered (${(err as { code?: string }).code ?? (err as Error).message}); reading from the primary`);
+      this.metrics?.replicaFallbacks.inc({ kind: 'read' });
       return this.onConnection('master', work);
     }
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     if (this.dialect !== 'sqlite') return work();
-    const run = this.tail.then(work, work);
+    this.sqliteUnits++;
+    const run = this.tail.then(work, work).finally(() => this.sqliteUnits--);
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Connections in use and callers waiting for one, per pool (the metrics). SQLite has one shared
+   * connection: in use while a unit of work runs on it, the others wait; exports read on their
+   * own read-only connections and are not counted.
+   */
+  poolStats(): Array<{ pool: string; inUse: number; waiting: number }> {
+    if (this.dialect === 'sqlite') return [{ pool: 'sqlite', inUse: Math.min(this.sqliteUnits, 1), waiting: Math.max(this.sqliteUnits - 1, 0) }];
+    return mysqlPoolStats(this.dataSource);
   }
 
   /** A read outside a transaction, on the primary (sees this service's own writes). */
@@ -188,6 +207,7 @@ export class Database implements OnApplicationShutdown {
       // No replica answered before the first row: the export runs on the primary instead.
       if (mode === 'slave' && isDatabaseUnavailable(err)) {
         this.logger.warn(`no read replica answered (${(err as { code?: string }).code ?? err.message}); exporting from the primary`);
+        this.metrics?.replicaFallbacks.inc({ kind: 'export' });
         open('master');
       } else out.destroy(err);
     });

@@ -1,9 +1,10 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { Database, isUniqueViolation } from '../database/database.service';
 import { AggregationLevel } from '../database/entities';
+import { Metrics } from '../metrics/metrics.service';
 import { SummaryService } from '../summary/summary.service';
 import { IngestResultDto, IngestUserActionsDto, UserActionEventDto } from './dto/ingest-user-actions.dto';
 
@@ -30,6 +31,7 @@ export class IngestionService {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly summary: SummaryService,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   async ingest(tenant: number, body: IngestUserActionsDto): Promise<IngestResultDto> {
@@ -40,6 +42,8 @@ export class IngestionService {
     for (let attempt = 1; ; attempt++) {
       try {
         const accepted = await this.db.transaction((em) => this.store(em, tenant, [...unique.values()]));
+        this.metrics?.eventsAccepted.inc(accepted);
+        this.metrics?.eventsDuplicate.inc(events.length - accepted);
         return { accepted, duplicates: events.length - accepted };
       } catch (err) {
         if (!isUniqueViolation(err) || attempt >= 8) throw err;

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Calendar } from '../common/calendar';
@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database.service';
 import { AggregationLevel, UserActionEntity } from '../database/entities';
 import { toInstant, toInt, toStringOrNull } from '../database/values';
+import { Metrics } from '../metrics/metrics.service';
 import { SummaryService } from '../summary/summary.service';
 import { RollupLease } from './rollup-lease';
 
@@ -98,6 +99,7 @@ export class RollupService {
     private readonly db: Database,
     private readonly config: AppConfig,
     private readonly summary: SummaryService,
+    @Optional() private readonly metrics?: Metrics,
   ) {
     this.calendar = new Calendar(config.timeZone);
   }
@@ -111,6 +113,20 @@ export class RollupService {
   }
 
   async run(opts: RollupOptions = {}): Promise<RollupSummary> {
+    if (opts.dryRun || !this.metrics) return this.pass(opts);
+    const metrics = this.metrics;
+    try {
+      const summary = await this.pass(opts, metrics);
+      metrics.rollupPasses.inc({ outcome: summary.skipped ? 'skipped' : 'done' });
+      if (!summary.skipped) metrics.rollupLastSuccess.set(Date.now() / 1000);
+      return summary;
+    } catch (err) {
+      metrics.rollupPasses.inc({ outcome: 'failed' });
+      throw err;
+    }
+  }
+
+  private async pass(opts: RollupOptions, metrics?: Metrics): Promise<RollupSummary> {
     const started = Date.now();
     const asOf = opts.asOf ?? new Date();
     const cut = this.cutoffs(asOf);
@@ -131,6 +147,7 @@ export class RollupService {
       summary.skipped = `another rollup runner holds the lease (${cur.holder} until ${cur.expiresAt?.toISOString()})`;
       return summary;
     }
+    metrics?.rollupLeaseHeld.set(1);
     try {
       const tenants = opts.tenant !== undefined ? [opts.tenant] : await this.tenants();
       const periods = new Set<string>();
@@ -162,6 +179,7 @@ export class RollupService {
                 return this.compactChunk(em, tenant, s.from, s.to, s.cutoff, opts.chunkRows ?? 5000);
               });
               if (done.read === 0) break;
+              metrics?.rollupRowsMoved.inc({ step: s.step }, done.read);
               onChunk(done.read, done.written, done.read, done.periods);
               await yieldToEventLoop();
             }
@@ -173,6 +191,7 @@ export class RollupService {
       return summary;
     } finally {
       if (!opts.dryRun) await lease.release().catch((err) => this.logger.warn(`could not release the rollup lease: ${err}`));
+      metrics?.rollupLeaseHeld.set(0);
     }
   }
 

@@ -19,6 +19,15 @@ export function csvString(value: string): string {
   return `"${safe.replace(/"/g, '""')}"`;
 }
 
+/** Told how much an export produced (the metrics): data rows and bytes, in batches and at the end. */
+export interface CsvStreamObserver {
+  rows(n: number): void;
+  bytes(n: number): void;
+}
+
+/** Rows and bytes are handed to the observer after this many rows (and when the stream ends or breaks). */
+const OBSERVE_EVERY_ROWS = 256;
+
 /** What a CSV route returns: the interceptor turns it into a streamed download. */
 export class CsvResult<T = any> {
   constructor(
@@ -32,12 +41,20 @@ export class CsvResult<T = any> {
    * The CSV as a stream with backpressure. Destroying it (the client went away) destroys the
    * row source too, which stops the database query.
    */
-  toStream(onError: (err: Error) => void): Readable {
+  toStream(onError: (err: Error) => void, observer?: CsvStreamObserver): Readable {
     const source = this.rows instanceof Readable ? this.rows : Readable.from(this.rows as Iterable<T>, { objectMode: true });
     const columns = this.columns;
+    let rows = 0;
+    let bytes = 0;
+    const report = () => {
+      if (rows > 0) observer?.rows(rows);
+      if (bytes > 0) observer?.bytes(bytes);
+      rows = bytes = 0;
+    };
     const toRecord = new Transform({
       objectMode: true,
       transform(row: T, _enc, cb) {
+        if (observer && ++rows >= OBSERVE_EVERY_ROWS) report();
         const rec: Record<string, unknown> = {};
         for (let i = 0; i < columns.length; i++) rec[i] = columns[i].value(row);
         cb(null, rec);
@@ -52,8 +69,18 @@ export class CsvResult<T = any> {
       {},
       { objectMode: true },
     );
-    return pipeline(source, toRecord, csv, (err) => {
+    const done = (err: Error | null) => {
+      report();
       if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') onError(err);
+    };
+    if (!observer) return pipeline(source, toRecord, csv, done);
+    const counted = new Transform({
+      objectMode: true,
+      transform(chunk: string | Buffer, _enc, cb) {
+        bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+        cb(null, chunk);
+      },
     });
+    return pipeline(source, toRecord, csv, counted, done);
   }
 }

@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
+import { Metrics } from '../../metrics/metrics.service';
 
 /** Seconds a client is asked to wait when every export slot is taken. */
 export const EXPORT_RETRY_AFTER_SECONDS = 10;
@@ -16,19 +17,24 @@ export class ExportLimiter {
   private running = 0;
   private readonly perTenant = new Map<string, number>();
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {}
 
   /** Takes a slot for `tenant` or throws 429; the returned function gives it back (once). */
   acquire(tenant: string): () => void {
     const { maxConcurrent, maxConcurrentPerTenant } = this.config.exports;
     const mine = this.perTenant.get(tenant) ?? 0;
     if (mine >= maxConcurrentPerTenant) {
+      this.metrics.exportsRefused.inc({ limit: 'tenant' });
       throw new HttpException(
         `Too many concurrent CSV exports for tenant ${tenant}: ${mine} running, the limit is ${maxConcurrentPerTenant} (EXPORT_MAX_CONCURRENT_PER_TENANT); retry after ${EXPORT_RETRY_AFTER_SECONDS} s`,
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
     if (this.running >= maxConcurrent) {
+      this.metrics.exportsRefused.inc({ limit: 'server' });
       throw new HttpException(
         `Too many concurrent CSV exports on this server: ${this.running} running, the limit is ${maxConcurrent} (EXPORT_MAX_CONCURRENT); retry after ${EXPORT_RETRY_AFTER_SECONDS} s`,
         HttpStatus.TOO_MANY_REQUESTS,
@@ -36,11 +42,13 @@ export class ExportLimiter {
     }
     this.running++;
     this.perTenant.set(tenant, mine + 1);
+    this.metrics.exportsActive.inc();
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.running--;
+      this.metrics.exportsActive.dec();
       const left = (this.perTenant.get(tenant) ?? 1) - 1;
       if (left > 0) this.perTenant.set(tenant, left);
       else this.perTenant.delete(tenant);

@@ -3,7 +3,8 @@ import { Request, Response } from 'express';
 import { map, Observable } from 'rxjs';
 import { replyError, toErrorBody } from '../../common/all-exceptions.filter';
 import { timedOut } from '../../common/request-deadline';
-import { CsvResult } from './csv';
+import { Metrics } from '../../metrics/metrics.service';
+import { CsvResult, CsvStreamObserver } from './csv';
 import { EXPORT_RETRY_AFTER_SECONDS, ExportLimiter } from './export-limiter';
 import { negotiateFormat, OutputFormat } from './negotiate';
 
@@ -17,7 +18,14 @@ type NegotiatedRequest = Request & { outputFormat?: OutputFormat; id?: string };
 export class OutputInterceptor implements NestInterceptor {
   private readonly logger = new Logger('CsvExport');
 
-  constructor(private readonly limiter: ExportLimiter) {}
+  private readonly observer: CsvStreamObserver;
+
+  constructor(
+    private readonly limiter: ExportLimiter,
+    metrics: Metrics,
+  ) {
+    this.observer = { rows: (n) => metrics.exportRows.inc(n), bytes: (n) => metrics.exportBytes.inc(n) };
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
@@ -39,7 +47,7 @@ export class OutputInterceptor implements NestInterceptor {
         }
         res.once('close', release);
         const onError = (err: Error) => this.logger.error({ requestId: req.id, err }, 'CSV export failed');
-        const stream = result.toStream(onError);
+        const stream = result.toStream(onError, this.observer);
         const requestId = String(req.id ?? '-');
         // The client went away: destroy the pipeline, which stops the query and frees its connection.
         res.once('close', () => {

@@ -2,7 +2,7 @@ import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Pu
 import { ApiBody, ApiExtraModels, ApiParam, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { INGEST_SCOPE } from '../auth/principal';
-import { ApiErrors, ApiJsonResponse, ApiRoute, HEADERS } from '../openapi/api-docs.decorators';
+import { ApiErrors, ApiJsonResponse, ApiNotModified, ApiRoute, HEADERS } from '../openapi/api-docs.decorators';
 import { DirectoryService } from './directory.service';
 import { CatalogDto, CatalogEntryDto, DirectoryUserDto, PutCatalogActionDto, PutUserDto } from './dto/directory.dto';
 
@@ -81,6 +81,7 @@ export class DirectoryController {
     description: 'Every module with its actions, ordered by module id and action id; any valid token may read it.',
   })
   @ApiJsonResponse(200, 'The catalog', CatalogDto)
+  @ApiNotModified()
   catalog(): Promise<CatalogDto> {
     return this.directory.catalog();
   }

@@ -1,7 +1,7 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Database } from '../database/database.service';
-import { ApiErrors, ApiJsonResponse, ApiRoute } from '../openapi/api-docs.decorators';
+import { ApiErrors, ApiJsonResponse, ApiNotModified, ApiRoute } from '../openapi/api-docs.decorators';
 
 export class LiveDto {
   @ApiProperty({ enum: ['ok'], example: 'ok' }) status: 'ok';
@@ -24,6 +24,7 @@ export class HealthController {
     description: 'Answers without touching the database; for a liveness probe.',
   })
   @ApiJsonResponse(200, 'The process is up', LiveDto)
+  @ApiNotModified()
   live(): LiveDto {
     return { status: 'ok' };
   }
@@ -35,6 +36,7 @@ export class HealthController {
     description: 'Pings the database; 503 while it does not answer. For a readiness probe.',
   })
   @ApiJsonResponse(200, 'The database answers', ReadyDto)
+  @ApiNotModified()
   @ApiErrors({ 503: 'The database does not answer (or the request did not complete within REQUEST_TIMEOUT_MS); retry later' })
   async ready(): Promise<ReadyDto> {
     try {

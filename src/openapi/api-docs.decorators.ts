@@ -32,10 +32,16 @@ export class ErrorResponseDto {
 }
 
 export const HEADERS = {
+  /** On every answer. */
   requestId: {
     'X-Request-Id': {
       description: 'The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one',
       required: true,
+      schema: { type: 'string' },
+    },
+    ETag: {
+      description: 'A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304',
+      required: false,
       schema: { type: 'string' },
     },
   },
@@ -132,6 +138,7 @@ export function ApiReadRoute(docs: ReadRouteDocs): MethodDecorator & ClassDecora
         `CSV header line: \`${csvHeader}\`.`,
     }),
     ApiTenantIdParam(),
+    ApiNotModified(),
     ApiExtraModels(docs.json),
     ApiResponse({
       status: 200,
@@ -148,6 +155,15 @@ export function ApiReadRoute(docs: ReadRouteDocs): MethodDecorator & ClassDecora
       429: 'CSV only: too many concurrent CSV exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT)',
     }),
   );
+}
+
+/** GET routes: Express answers 304 (no body) when If-None-Match matches the ETag of the JSON answer. */
+export function ApiNotModified(): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status: 304,
+    description: 'Not modified: If-None-Match names the ETag of the current JSON answer (no body)',
+    headers: { ...HEADERS.requestId },
+  });
 }
 
 /** A JSON 2xx answer with its schema (`X-Request-Id` like every answer). */

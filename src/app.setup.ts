@@ -5,12 +5,14 @@ import { NextFunction, Request, Response } from 'express';
 import { Logger } from 'pino';
 import { parse as parseQuery } from 'qs';
 import { AllExceptionsFilter, toErrorBody } from './common/all-exceptions.filter';
+import { compressionMiddleware } from './common/compression';
 import { jsonDepthGuard } from './common/json-depth';
 import { PinoNestLogger, requestLogger } from './common/logging';
 import { applyServerTimeouts, requestDeadline } from './common/request-deadline';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { ROOT_LOGGER } from './config/core.module';
+import { cacheHeaderFixups } from './statistics/output/http-cache';
 
 export const API_PREFIX = 'v2/statistics';
 
@@ -29,6 +31,10 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.use(requestLogger(root));
   app.use(requestDeadline(config.http.requestTimeoutMs));
   applyServerTimeouts(app.getHttpServer(), config);
+  // The read routes' ETag/Cache-Control fix-ups run after compression picked the encoding, so
+  // they are registered first (the last one registered sees the headers first).
+  app.use(cacheHeaderFixups);
+  app.use(compressionMiddleware());
   app.useBodyParser('json', { limit: config.bodyLimit });
   // Deeply nested bodies (class-transformer and JSON.stringify recurse per level) → 400, not a stack overflow.
   app.use(jsonDepthGuard);

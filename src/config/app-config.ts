@@ -59,6 +59,8 @@ export class AppConfig {
     /** Concurrent CSV exports of one tenant on this replica (EXPORT_MAX_CONCURRENT_PER_TENANT). */
     maxConcurrentPerTenant: number;
   };
+  /** Read API answers about closed periods: `Cache-Control: private, max-age=` this (CACHE_MAX_AGE_SECONDS; 0 → no-cache). */
+  cacheMaxAgeSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -199,5 +201,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('EXPORT_MAX_CONCURRENT_PER_TENANT', `must not exceed EXPORT_MAX_CONCURRENT (${maxConcurrent})`);
   }
   config.exports = { maxConcurrent, maxConcurrentPerTenant };
+  config.cacheMaxAgeSeconds = int(env, 'CACHE_MAX_AGE_SECONDS', 300, 0, 31_536_000);
   return config;
 }

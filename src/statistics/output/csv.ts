@@ -32,7 +32,7 @@ export class CsvResult<T = any> {
    * The CSV as a stream with backpressure. Destroying it (the client went away) destroys the
    * row source too, which stops the database query.
    */
-  toStream(onError: (err: Error) => void): Readable {
+  toStream(onError: (err: Error) => void, onChunk?: () => void): Readable {
     const source = this.rows instanceof Readable ? this.rows : Readable.from(this.rows as Iterable<T>, { objectMode: true });
     const columns = this.columns;
     const toRecord = new Transform({
@@ -52,8 +52,17 @@ export class CsvResult<T = any> {
       {},
       { objectMode: true },
     );
-    return pipeline(source, toRecord, csv, (err) => {
-      if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') onError(err);
+    const done = (err: NodeJS.ErrnoException | null) => {
+      if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') onError(err);
+    };
+    if (!onChunk) return pipeline(source, toRecord, csv, done);
+    // Tells the caller about every chunk of text (to flush a compressor now and then).
+    const tap = new Transform({
+      transform(chunk, _enc, cb) {
+        cb(null, chunk);
+        onChunk();
+      },
     });
+    return pipeline(source, toRecord, csv, tap, done);
   }
 }

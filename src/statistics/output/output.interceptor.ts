@@ -1,7 +1,9 @@
 import { CallHandler, createParamDecorator, ExecutionContext, Injectable, Logger, NestInterceptor, StreamableFile } from '@nestjs/common';
 import { Request, Response } from 'express';
+import { Readable } from 'node:stream';
 import { map, Observable } from 'rxjs';
 import { replyError, toErrorBody } from '../../common/all-exceptions.filter';
+import { streamFlusher } from '../../common/compression';
 import { timedOut } from '../../common/request-deadline';
 import { CsvResult } from './csv';
 import { EXPORT_RETRY_AFTER_SECONDS, ExportLimiter } from './export-limiter';
@@ -30,6 +32,13 @@ export class OutputInterceptor implements NestInterceptor {
         if (!(result instanceof CsvResult)) return result;
         // The deadline already answered 503: do not start a stream nobody reads.
         if (timedOut(res)) return undefined;
+        if (req.method === 'HEAD') {
+          // Headers only: no export slot, no query (a row stream not read yet has not started one).
+          if (result.rows instanceof Readable) result.rows.destroy();
+          res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+          res.setHeader('Content-Disposition', `attachment; filename="${result.filename}"`);
+          return undefined;
+        }
         let release: () => void;
         try {
           release = this.limiter.acquire(String(req.params.id));
@@ -39,7 +48,9 @@ export class OutputInterceptor implements NestInterceptor {
         }
         res.once('close', release);
         const onError = (err: Error) => this.logger.error({ requestId: req.id, err }, 'CSV export failed');
-        const stream = result.toStream(onError);
+        const flusher = streamFlusher(res);
+        res.once('close', flusher.stop);
+        const stream = result.toStream(onError, flusher.onChunk);
         const requestId = String(req.id ?? '-');
         // The client went away: destroy the pipeline, which stops the query and frees its connection.
         res.once('close', () => {

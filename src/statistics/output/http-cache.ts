@@ -127,14 +127,17 @@ export class HttpCache {
  * Last fix-ups of a cached route's headers, just before they are sent (registered before the
  * compression middleware, so it runs after compression chose the encoding):
  * - a compressed copy is another representation: its strong ETag gets the coding, `"<tag>-gzip"`;
- * - an error (status other than 200/304: 429, 503, a failed export) is never cached and carries no ETag.
+ * - an error (status other than 200/304: 429, 503, a failed export) is never cached and carries no
+ *   ETag (on every route: Express tags JSON errors with a weak one otherwise).
  */
 export function cacheHeaderFixups(_req: Request, res: Response, next: NextFunction): void {
   const writeHead = res.writeHead;
   res.writeHead = function (this: CachedResponse, ...args: unknown[]) {
     const cache = this.locals?.httpCache;
+    const status = typeof args[0] === 'number' ? args[0] : this.statusCode;
+    // No error of any route carries a validator (Express would tag a JSON error with a weak ETag).
+    if (status >= 400) this.removeHeader('ETag');
     if (cache) {
-      const status = typeof args[0] === 'number' ? args[0] : this.statusCode;
       if (status !== 200 && status !== 304) {
         this.removeHeader('ETag');
         this.setHeader('Cache-Control', 'no-store');

@@ -38,6 +38,8 @@ export class DirectoryService {
   /** Erasure: the user's e-mail and consent are deleted; later exports show no e-mail for them. */
   async eraseUser(userId: string): Promise<void> {
     await this.db.transaction(async (em) => {
+      const known: unknown[] = await em.query('SELECT user_id FROM directory_user WHERE user_id = ?', [userId]);
+      if (known.length === 0) return; // never known, or erased already: nothing changes
       await em.query('DELETE FROM directory_user WHERE user_id = ?', [userId]);
       await bumpVersions(em, this.db.dialect, [{ tenant: GLOBAL_TENANT, bucket: Bucket.Users }]);
     });

@@ -32,11 +32,13 @@ export class OutputInterceptor implements NestInterceptor {
         if (!(result instanceof CsvResult)) return result;
         // The deadline already answered 503: do not start a stream nobody reads.
         if (timedOut(res)) return undefined;
+        const type = 'text/csv; charset=utf-8';
+        const disposition = `attachment; filename="${result.filename}"`;
         if (req.method === 'HEAD') {
           // Headers only: no export slot, no query (a row stream not read yet has not started one).
           if (result.rows instanceof Readable) result.rows.destroy();
-          res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-          res.setHeader('Content-Disposition', `attachment; filename="${result.filename}"`);
+          res.setHeader('Content-Type', type);
+          res.setHeader('Content-Disposition', disposition);
           return undefined;
         }
         let release: () => void;
@@ -48,8 +50,6 @@ export class OutputInterceptor implements NestInterceptor {
         }
         res.once('close', release);
         const onError = (err: Error) => this.logger.error({ requestId: req.id, err }, 'CSV export failed');
-        const type = 'text/csv; charset=utf-8';
-        const disposition = `attachment; filename="${result.filename}"`;
         if (!(result.rows instanceof Readable)) {
           // An answer already in memory is sent with its length: compression then leaves a small one (< 1 kB) as it is.
           const chunks: Buffer[] = [];

@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { createBrotliDecompress, createGunzip } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { sign } from 'jsonwebtoken';
@@ -24,7 +25,7 @@ const opt = (name: string, dflt: string) => {
 };
 const SCALE = Number(opt('scale', '1'));
 const SEED = Number(opt('seed', '7'));
-const ONLY = opt('only', 'A,B,C,D,E,F,G').split(',');
+const ONLY = opt('only', 'A,B,C,D,E,F,G,H').split(',');
 const ROOT = join(__dirname, '..');
 // Fresh connections: a kept-alive socket that idled through a long baseline query may be closed by
 // the server (keepAliveTimeout) just as it is reused.
@@ -193,6 +194,37 @@ function post(port: number, path: string, token: string, body: unknown): Promise
   });
 }
 
+/**
+ * GET asking for a content coding; counts the bytes on the wire and the lines once decoded
+ * (the client decodes, as a browser would).
+ */
+function getEncoded(port: number, path: string, token: string, accept: string, encoding: 'identity' | 'gzip' | 'br'): Promise<{ wire: number; lines: number; coding: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ agent, host: '127.0.0.1', port, path, headers: { Authorization: `Bearer ${token}`, Accept: accept, 'Accept-Encoding': encoding } }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`GET ${path} → ${res.statusCode}`));
+      const coding = String(res.headers['content-encoding'] ?? 'identity');
+      let wire = 0;
+      let lines = 0;
+      res.on('data', (chunk: Buffer) => (wire += chunk.length));
+      const body = coding === 'gzip' ? res.pipe(createGunzip()) : coding === 'br' ? res.pipe(createBrotliDecompress()) : res;
+      body.on('data', (chunk: Buffer) => {
+        for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
+      });
+      body.on('end', () => resolve({ wire, lines, coding }));
+      body.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the name: state is field 3, utime 14, stime 15 → indexes 11 and 12 here.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
@@ -345,6 +377,42 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
         target: '≥ 0.5× client rows/s, RSS < 250 MB',
         met: ratio >= 0.5 && peak < 250,
       });
+    }
+    if (only.includes('H')) {
+      console.error('scenario H…');
+      // E's export with and without compression, alternated twice in one run; the service's CPU from /proc.
+      const from = new Date(spec.now.getTime() - 30 * 86_400_000).toISOString();
+      const to = new Date(spec.now.getTime() + 3600_000).toISOString();
+      const path = `/v2/statistics/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+      await getEncoded(svc.port, path, svc.token, 'text/csv', 'identity'); // warm-up
+      const runs: Record<string, Array<{ secs: number; cpu: number; wire: number; lines: number }>> = { identity: [], gzip: [], br: [] };
+      for (let round = 0; round < 2; round++) {
+        for (const enc of ['identity', 'gzip', 'br'] as const) {
+          const cpu0 = cpuSeconds(svc.proc.pid!);
+          const t = performance.now();
+          const r = await getEncoded(svc.port, path, svc.token, 'text/csv', enc);
+          const secs = (performance.now() - t) / 1000;
+          if (r.coding !== enc) throw new Error(`asked for ${enc}, got ${r.coding}`);
+          runs[enc].push({ secs, cpu: cpuSeconds(svc.proc.pid!) - cpu0, wire: r.wire, lines: r.lines });
+        }
+      }
+      const best = (enc: string) => runs[enc].reduce((a, b) => (b.secs < a.secs ? b : a));
+      const plain = best('identity');
+      for (const enc of ['identity', 'gzip', 'br']) {
+        const b = best(enc);
+        const cpuAvg = runs[enc].reduce((n, r) => n + r.cpu, 0) / runs[enc].length;
+        rows.push({
+          scenario: 'H',
+          what: `configurations CSV export, ${b.lines} rows, Accept-Encoding: ${enc} (${(b.wire / 1e6).toFixed(1)} MB on the wire)`,
+          p50ms: b.secs * 1000,
+          rowsPerSec: b.lines / b.secs,
+          baseline: 'the same export uncompressed (rows/s)',
+          baselineValue: plain.lines / plain.secs,
+          ratio: b.lines / b.secs / (plain.lines / plain.secs),
+          target: 'report',
+          note: `service CPU ${cpuAvg.toFixed(2)} s per export = ${((cpuAvg / b.lines) * 1e6).toFixed(1)} µs/row; best of 2, CPU the mean of 2`,
+        });
+      }
     }
     if (only.includes('F')) {
       console.error('scenario F…');

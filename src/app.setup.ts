@@ -6,6 +6,7 @@ import { Logger } from 'pino';
 import { parse as parseQuery } from 'qs';
 import { AllExceptionsFilter, toErrorBody } from './common/all-exceptions.filter';
 import { corsOptions, varyOnOrigin } from './common/cors';
+import { compressionMiddleware } from './common/compression';
 import { jsonDepthGuard } from './common/json-depth';
 import { PinoNestLogger, requestLogger } from './common/logging';
 import { applyServerTimeouts, requestDeadline } from './common/request-deadline';
@@ -15,6 +16,7 @@ import { ROOT_LOGGER } from './config/core.module';
 import { installMetrics } from './metrics/http-metrics';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { swaggerUiOptions } from './openapi/swagger-ui';
+import { cacheHeaderFixups } from './statistics/output/http-cache';
 
 export const API_PREFIX = 'v2/statistics';
 
@@ -40,6 +42,10 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     app.use(varyOnOrigin);
     app.enableCors(corsOptions(config.corsOrigins));
   }
+  // The read routes' ETag/Cache-Control fix-ups run after compression picked the encoding, so
+  // they are registered first (the last one registered sees the headers first).
+  app.use(cacheHeaderFixups);
+  app.use(compressionMiddleware());
   app.useBodyParser('json', { limit: config.bodyLimit });
   // Deeply nested bodies (class-transformer and JSON.stringify recurse per level) → 400, not a stack overflow.
   app.use(jsonDepthGuard);

@@ -145,6 +145,7 @@ describe('loadConfig', () => {
       });
       expect(config.http).toEqual({ requestTimeoutMs: 30000, headersTimeoutMs: 20000 });
       expect(config.exports).toEqual({ maxConcurrent: 8, maxConcurrentPerTenant: 2 });
+      expect(config.cacheMaxAgeSeconds).toBe(300);
     });
 
     it('reads a comma-separated replica list, ignoring blanks and spaces', () => {
@@ -156,6 +157,7 @@ describe('loadConfig', () => {
         REQUEST_TIMEOUT_MS: '5000',
         EXPORT_MAX_CONCURRENT: '4',
         EXPORT_MAX_CONCURRENT_PER_TENANT: '1',
+        CACHE_MAX_AGE_SECONDS: '0',
       });
       expect(config.database).toEqual({
         type: 'mysql',
@@ -166,6 +168,7 @@ describe('loadConfig', () => {
       });
       expect(config.http).toEqual({ requestTimeoutMs: 5000, headersTimeoutMs: 5000 });
       expect(config.exports).toEqual({ maxConcurrent: 4, maxConcurrentPerTenant: 1 });
+      expect(config.cacheMaxAgeSeconds).toBe(0);
     });
   });
 
@@ -209,6 +212,9 @@ describe('loadConfig', () => {
       ['EXPORT_MAX_CONCURRENT', '0'],
       ['EXPORT_MAX_CONCURRENT_PER_TENANT', 'two'],
       ['METRICS_ENABLED', 'sometimes'],
+      ['CACHE_MAX_AGE_SECONDS', '-1'],
+      ['CACHE_MAX_AGE_SECONDS', '5m'],
+      ['CACHE_MAX_AGE_SECONDS', '31536001'],
     ])('%s=%j', (variable, value) => {
       expectRejected({ [variable]: value }, variable);
     });

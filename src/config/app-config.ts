@@ -76,6 +76,8 @@ export class AppConfig {
   corsOrigins: string[];
   /** Prometheus metrics at GET /metrics (METRICS_ENABLED). */
   metrics: { enabled: boolean };
+  /** Read API answers about closed periods: `Cache-Control: private, max-age=` this (CACHE_MAX_AGE_SECONDS; 0 → no-cache). */
+  cacheMaxAgeSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -269,5 +271,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.exports = { maxConcurrent, maxConcurrentPerTenant };
   config.corsOrigins = corsOrigins(str(env, 'CORS_ORIGINS'));
   config.metrics = { enabled: bool(env, 'METRICS_ENABLED', true) };
+  config.cacheMaxAgeSeconds = int(env, 'CACHE_MAX_AGE_SECONDS', 300, 0, 31_536_000);
   return config;
 }

@@ -113,6 +113,27 @@ export class CatalogActionEntity {
   carriesPartList: boolean;
 }
 
+/** Change counters behind the read API's ETags (src/database/data-version.ts). */
+@Entity('data_version')
+export class DataVersionEntity {
+  @PrimaryColumn({ type: 'bigint' })
+  tenant: number;
+  /** UTC day number of `created` (≥ 0), or a special bucket (< 0, see `Bucket`). */
+  @PrimaryColumn({ type: 'int' })
+  bucket: number;
+  @Column({ type: 'bigint', default: 0 })
+  version: number;
+}
+
+/** Per tenant: rows created before `closed_before` are at their final level (docs/api.md, HTTP caching). */
+@Entity('rollup_closure')
+export class RollupClosureEntity {
+  @PrimaryColumn({ type: 'bigint' })
+  tenant: number;
+  @Column({ name: 'closed_before', type: 'datetime', precision: 3 })
+  closedBefore: Date;
+}
+
 export const ENTITIES = [
   UserActionEntity,
   ConfigurationSnapshotEntity,
@@ -120,4 +141,6 @@ export const ENTITIES = [
   CatalogModuleEntity,
   CatalogActionEntity,
   RollupLeaseEntity,
+  DataVersionEntity,
+  RollupClosureEntity,
 ];

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { Bucket, bumpVersions, GLOBAL_TENANT } from '../database/data-version';
 import { Database } from '../database/database.service';
 import { toBool, toInt } from '../database/values';
 import { CatalogDto, CatalogEntryDto, DirectoryUserDto, PutCatalogActionDto, PutUserDto } from './dto/directory.dto';
@@ -21,20 +22,27 @@ export class DirectoryService {
   }
 
   async putUser(userId: string, dto: PutUserDto): Promise<DirectoryUserDto> {
-    await this.db.transaction((em) =>
-      em.query(this.upsertSql('directory_user', ['user_id'], ['email', 'statistics_consent', 'updated']), [
+    await this.db.transaction(async (em) => {
+      await em.query(this.upsertSql('directory_user', ['user_id'], ['email', 'statistics_consent', 'updated']), [
         userId,
         dto.email,
         dto.statisticsConsent ? 1 : 0,
         this.db.instantParam(this.clock.now()),
-      ]),
-    );
+      ]);
+      // Exports of every tenant show consented e-mails: their ETags change.
+      await bumpVersions(em, this.db.dialect, [{ tenant: GLOBAL_TENANT, bucket: Bucket.Users }]);
+    });
     return { userId, email: dto.email, statisticsConsent: dto.statisticsConsent };
   }
 
   /** Erasure: the user's e-mail and consent are deleted; later exports show no e-mail for them. */
   async eraseUser(userId: string): Promise<void> {
-    await this.db.transaction((em) => em.query('DELETE FROM directory_user WHERE user_id = ?', [userId]));
+    await this.db.transaction(async (em) => {
+      const known: unknown[] = await em.query('SELECT user_id FROM directory_user WHERE user_id = ?', [userId]);
+      if (known.length === 0) return; // never known, or erased already: nothing changes
+      await em.query('DELETE FROM directory_user WHERE user_id = ?', [userId]);
+      await bumpVersions(em, this.db.dialect, [{ tenant: GLOBAL_TENANT, bucket: Bucket.Users }]);
+    });
   }
 
   async catalog(): Promise<CatalogDto> {
@@ -74,6 +82,7 @@ export class DirectoryService {
         dto.configurationAction ? 1 : 0,
         dto.carriesPartList ? 1 : 0,
       ]);
+      await bumpVersions(em, this.db.dialect, [{ tenant: GLOBAL_TENANT, bucket: Bucket.Catalog }]);
       return { module, moduleName, action, name: dto.name, configurationAction: dto.configurationAction, carriesPartList: dto.carriesPartList };
     });
   }

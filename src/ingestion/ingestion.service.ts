@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { Database, isUniqueViolation } from '../database/database.service';
+import { Bucket, bumpVersions, dayVersions } from '../database/data-version';
 import { AggregationLevel } from '../database/entities';
 import { Metrics } from '../metrics/metrics.service';
 import { SummaryService } from '../summary/summary.service';
@@ -120,6 +121,10 @@ export class IngestionService {
       );
     }
     await this.upsertSnapshots(em, tenant, fresh);
+    // The read API's ETags: the days of the new rows, and the snapshots when any came along.
+    const versions = dayVersions(tenant, fresh.map((e) => e.created));
+    if (fresh.some((e) => e.configuration && e.actionId)) versions.push({ tenant, bucket: Bucket.Snapshots });
+    await bumpVersions(em, this.db.dialect, versions);
     await this.summary.apply(
       em,
       tenant,

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Calendar } from '../common/calendar';
 import { AppConfig } from '../config/app-config';
+import { bumpVersions, dayVersions, recordClosure } from '../database/data-version';
 import { Database } from '../database/database.service';
 import { AggregationLevel, UserActionEntity } from '../database/entities';
 import { toInstant, toInt, toStringOrNull } from '../database/values';
@@ -183,6 +184,7 @@ export class RollupService {
               onChunk(done.read, done.written, done.read, done.periods);
               await yieldToEventLoop();
             }
+            if (s.step === 'monthly') await this.recordClosure(tenant, asOf, cut.monthly);
           }
         }
       }
@@ -193,6 +195,19 @@ export class RollupService {
       if (!opts.dryRun) await lease.release().catch((err) => this.logger.warn(`could not release the rollup lease: ${err}`));
       metrics?.rollupLeaseHeld.set(0);
     }
+  }
+
+  /**
+   * After the tenant's monthly step: every row created before the monthly cutoff is at its final
+   * level, and ingestion accepts nothing older than ROLLUP_DAILY_AFTER_DAYS before now — so
+   * answers about ranges ending by the earlier of the two only change through the catalog, the
+   * snapshots or the user directory (the HTTP layer's max-age, docs/api.md). A pass `--as-of` a
+   * later instant than now records no more than what now allows.
+   */
+  private async recordClosure(tenant: number, asOf: Date, monthlyCutoff: Date): Promise<void> {
+    const accepted = Date.now() - this.config.rollup.dailyAfterDays * DAY_MS;
+    const before = new Date(Math.min(monthlyCutoff.getTime(), accepted, asOf.getTime()));
+    await this.db.transaction((em) => recordClosure(em, this.db.dialect, tenant, this.db.instantParam(before)));
   }
 
   private async tenants(): Promise<number[]> {
@@ -288,6 +303,8 @@ export class RollupService {
       to,
     );
     await this.summary.apply(em, tenant, [...removed, ...added]);
+    // The read API's ETags: the days rows left and the periods they went to.
+    await bumpVersions(em, this.db.dialect, dayVersions(tenant, [...rows.map((r) => toInstant(r.created)), ...groups.map((g) => g.period)]));
     const ids = rows.map((r) => r.id);
     for (let i = 0; i < ids.length; i += DELETE_IDS) {
       await em.createQueryBuilder().delete().from(UserActionEntity).where('id IN (:...ids)', { ids: ids.slice(i, i + DELETE_IDS) }).execute();

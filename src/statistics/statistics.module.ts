@@ -5,6 +5,7 @@ import { AggregatedService } from './aggregated/aggregated.service';
 import { ConfigurationsController } from './configurations/configurations.controller';
 import { ConfigurationsService } from './configurations/configurations.service';
 import { ExportLimiter } from './output/export-limiter';
+import { HttpCache } from './output/http-cache';
 import { OutputInterceptor } from './output/output.interceptor';
 import { UserActionsController } from './user-actions/user-actions.controller';
 import { UserActionsService } from './user-actions/user-actions.service';
@@ -13,6 +14,6 @@ import { UserActionsService } from './user-actions/user-actions.service';
 @Module({
   imports: [AuthModule],
   controllers: [UserActionsController, AggregatedController, ConfigurationsController],
-  providers: [UserActionsService, AggregatedService, ConfigurationsService, OutputInterceptor, ExportLimiter],
+  providers: [UserActionsService, AggregatedService, ConfigurationsService, OutputInterceptor, ExportLimiter, HttpCache],
 })
 export class StatisticsModule {}

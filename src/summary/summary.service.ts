@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Calendar } from '../common/calendar';
 import { AppConfig, ConfigError } from '../config/app-config';
+import { Bucket, bumpVersions } from '../database/data-version';
 import { Database } from '../database/database.service';
 import { toInstant, toInt } from '../database/values';
 
@@ -131,6 +132,7 @@ export class SummaryService {
     await this.db.transaction(async (em) => {
       await em.query('DELETE FROM stat_day WHERE tenant = ?', [tenant]);
       await em.query('DELETE FROM stat_day_cd WHERE tenant = ?', [tenant]);
+      await bumpVersions(em, this.db.dialect, [{ tenant, bucket: Bucket.Summaries }]);
     });
     if (!bounds[0] || bounds[0].first === null) return 0;
     const months = this.calendar.monthStarts(toInstant(bounds[0].first), toInstant(bounds[0].last));
@@ -155,6 +157,7 @@ export class SummaryService {
           };
         });
         await this.apply(em, tenant, deltas);
+        await bumpVersions(em, this.db.dialect, [{ tenant, bucket: Bucket.Summaries }]);
         return raw.length;
       });
     }

@@ -17,7 +17,7 @@ import { seedCatalogStatements } from '../../src/database/catalog-seed';
 /** Which database this jest run targets: `TEST_DB=mysql` (with TEST_DATABASE_URL) or SQLite. */
 export const TEST_DIALECT: 'mysql' | 'sqlite' = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
 
-const TABLES = ['user_action', 'stat_day', 'stat_day_cd', 'configuration_snapshot', 'directory_user', 'catalog_action', 'catalog_module'];
+const TABLES = ['user_action', 'stat_day', 'stat_day_cd', 'configuration_snapshot', 'directory_user', 'catalog_action', 'catalog_module', 'rollup_closure'];
 
 /**
  * The MySQL database of this jest worker: `<TEST_DATABASE_URL's db>_w<worker>`, created when

@@ -1,10 +1,12 @@
-import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { TenantIdPipe } from '../../auth/access.guard';
 import { Authenticated } from '../../auth/authenticated.decorator';
 import { TENANT_STATISTICS } from '../../auth/principal';
+import type { Request, Response } from 'express';
 import { ApiReadRoute } from '../../openapi/api-docs.decorators';
 import { CsvColumn, CsvResult } from '../output/csv';
+import { HttpCache, NotModified } from '../output/http-cache';
 import type { OutputFormat } from '../output/negotiate';
 import { OutputInterceptor, ResponseFormat } from '../output/output.interceptor';
 import { fileStamp } from '../statistics-query.dto';
@@ -15,7 +17,10 @@ import { AggregatedService } from './aggregated.service';
 @Controller('tenants/:id/userActionsAggregated')
 @UseInterceptors(OutputInterceptor)
 export class AggregatedController {
-  constructor(private readonly service: AggregatedService) {}
+  constructor(
+    private readonly service: AggregatedService,
+    private readonly cache: HttpCache,
+  ) {}
 
   @Get()
   @Authenticated({ tenantRight: TENANT_STATISTICS })
@@ -39,8 +44,13 @@ export class AggregatedController {
     @Param('id', TenantIdPipe) tenant: number,
     @Query() query: AggregatedQueryDto,
     @ResponseFormat() format: OutputFormat,
-  ): Promise<AggregatedResponseDto | CsvResult<AggregatedUserActionDto>> {
-    const result = await this.service.aggregate(tenant, query);
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<AggregatedResponseDto | CsvResult<AggregatedUserActionDto> | NotModified> {
+    const { from, to } = this.service.range(query);
+    if (await this.cache.validate(req, res, { route: 'userActionsAggregated', tenant, format, query, from, to })) return new NotModified();
+    // The answer covers exactly the range its ETag names (the default range is the current month).
+    const result = await this.service.aggregate(tenant, Object.assign(new AggregatedQueryDto(), query, { from, to }));
     if (format === 'json') return this.service.toJson(result);
     const columns: CsvColumn<AggregatedUserActionDto>[] = [
       { label: 'module', value: (r) => r.module },

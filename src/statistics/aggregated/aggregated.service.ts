@@ -55,10 +55,16 @@ export class AggregatedService {
     this.calendar = new Calendar(config.timeZone);
   }
 
-  async aggregate(tenant: number, q: AggregatedQueryDto): Promise<AggregatedResult> {
-    if (q.actions && q.module === undefined) throw new BadRequestException('actions is only allowed together with module');
+  /** [from, to) of the answer: the query's, or the current month in STATISTICS_TIME_ZONE; 400 when from is after to. */
+  range(q: AggregatedQueryDto): { from: Date; to: Date } {
     const { from, to } = q.from && q.to ? { from: q.from, to: q.to } : this.calendar.currentMonth(this.clock.now());
     checkRange(from, to);
+    return { from, to };
+  }
+
+  async aggregate(tenant: number, q: AggregatedQueryDto): Promise<AggregatedResult> {
+    if (q.actions && q.module === undefined) throw new BadRequestException('actions is only allowed together with module');
+    const { from, to } = this.range(q);
     const aggregations = q.aggregations ?? [];
     const plan = aggregations.every((a) => SUMMARISED.has(a)) ? planRange(this.calendar, from, to) : { raw: [{ from, to }] };
     const groups = new Map<string, AggregatedUserActionDto & { keys: Array<string | null> }>();

@@ -1,10 +1,12 @@
-import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { TenantIdPipe } from '../../auth/access.guard';
 import { Authenticated } from '../../auth/authenticated.decorator';
 import { TENANT_STATISTICS } from '../../auth/principal';
+import type { Request, Response } from 'express';
 import { ApiReadRoute } from '../../openapi/api-docs.decorators';
 import { CsvResult } from '../output/csv';
+import { HttpCache, NotModified } from '../output/http-cache';
 import type { OutputFormat } from '../output/negotiate';
 import { OutputInterceptor, ResponseFormat } from '../output/output.interceptor';
 import { fileStamp } from '../statistics-query.dto';
@@ -20,7 +22,10 @@ const SAMPLE_CSV = [
 @Controller('tenants/:id/configurations')
 @UseInterceptors(OutputInterceptor)
 export class ConfigurationsController {
-  constructor(private readonly service: ConfigurationsService) {}
+  constructor(
+    private readonly service: ConfigurationsService,
+    private readonly cache: HttpCache,
+  ) {}
 
   @Get()
   @Authenticated({ tenantRight: TENANT_STATISTICS })
@@ -54,11 +59,17 @@ export class ConfigurationsController {
     @Param('id', TenantIdPipe) tenant: number,
     @Query() query: ConfigurationsQueryDto,
     @ResponseFormat() format: OutputFormat,
-  ): Promise<ConfigurationsResponseDto | CsvResult<ConfigurationRow>> {
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ConfigurationsResponseDto | CsvResult<ConfigurationRow> | NotModified> {
+    const { from, to } = this.service.range(query);
+    if (await this.cache.validate(req, res, { route: 'configurations', tenant, format, query, from, to })) return new NotModified();
+    // The answer covers exactly the range its ETag names (the default range ends "now").
+    const resolved = Object.assign(new ConfigurationsQueryDto(), query, { from, to });
     if (format === 'json') {
-      return this.service.page(tenant, query);
+      return this.service.page(tenant, resolved);
     }
-    const { from, to, rows } = this.service.stream(tenant, query);
+    const { rows } = this.service.stream(tenant, resolved);
     return new CsvResult<ConfigurationRow>(
       `tenant-${tenant}-configurations-${fileStamp(from)}_${fileStamp(to)}.csv`,
       [

@@ -41,7 +41,7 @@ export class CsvResult<T = any> {
    * The CSV as a stream with backpressure. Destroying it (the client went away) destroys the
    * row source too, which stops the database query.
    */
-  toStream(onError: (err: Error) => void, observer?: CsvStreamObserver): Readable {
+  toStream(onError: (err: Error) => void, observer?: CsvStreamObserver, onChunk?: () => void): Readable {
     const source = this.rows instanceof Readable ? this.rows : Readable.from(this.rows as Iterable<T>, { objectMode: true });
     const columns = this.columns;
     let rows = 0;
@@ -73,14 +73,17 @@ export class CsvResult<T = any> {
       report();
       if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') onError(err);
     };
-    if (!observer) return pipeline(source, toRecord, csv, done);
-    const counted = new Transform({
+    if (!observer && !onChunk) return pipeline(source, toRecord, csv, done);
+    // Counts the bytes for the observer and tells the caller about every chunk of text (to flush a
+    // compressor now and then).
+    const tap = new Transform({
       objectMode: true,
       transform(chunk: string | Buffer, _enc, cb) {
-        bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+        if (observer) bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
         cb(null, chunk);
+        onChunk?.();
       },
     });
-    return pipeline(source, toRecord, csv, counted, done);
+    return pipeline(source, toRecord, csv, tap, done);
   }
 }

@@ -1,7 +1,9 @@
 import { CallHandler, createParamDecorator, ExecutionContext, Injectable, Logger, NestInterceptor, StreamableFile } from '@nestjs/common';
 import { Request, Response } from 'express';
-import { map, Observable } from 'rxjs';
+import { Readable } from 'node:stream';
+import { mergeMap, Observable } from 'rxjs';
 import { replyError, toErrorBody } from '../../common/all-exceptions.filter';
+import { streamFlusher } from '../../common/compression';
 import { timedOut } from '../../common/request-deadline';
 import { Metrics } from '../../metrics/metrics.service';
 import { CsvResult, CsvStreamObserver } from './csv';
@@ -34,10 +36,19 @@ export class OutputInterceptor implements NestInterceptor {
     req.outputFormat = negotiateFormat(req.headers.accept, (req.query as Record<string, unknown>).format);
     res.vary('Accept');
     return next.handle().pipe(
-      map((result) => {
+      mergeMap(async (result) => {
         if (!(result instanceof CsvResult)) return result;
         // The deadline already answered 503: do not start a stream nobody reads.
         if (timedOut(res)) return undefined;
+        const type = 'text/csv; charset=utf-8';
+        const disposition = `attachment; filename="${result.filename}"`;
+        if (req.method === 'HEAD') {
+          // Headers only: no export slot, no query (a row stream not read yet has not started one).
+          if (result.rows instanceof Readable) result.rows.destroy();
+          res.setHeader('Content-Type', type);
+          res.setHeader('Content-Disposition', disposition);
+          return undefined;
+        }
         let release: () => void;
         try {
           release = this.limiter.acquire(String(req.params.id));
@@ -47,16 +58,22 @@ export class OutputInterceptor implements NestInterceptor {
         }
         res.once('close', release);
         const onError = (err: Error) => this.logger.error({ requestId: req.id, err }, 'CSV export failed');
-        const stream = result.toStream(onError, this.observer);
+        if (!(result.rows instanceof Readable)) {
+          // An answer already in memory is sent with its length: compression then leaves a small one (< 1 kB) as it is.
+          const chunks: Buffer[] = [];
+          for await (const chunk of result.toStream(onError, this.observer)) chunks.push(Buffer.from(chunk as string));
+          const body = Buffer.concat(chunks);
+          return new StreamableFile(body, { type, disposition, length: body.length });
+        }
+        const flusher = streamFlusher(res);
+        res.once('close', flusher.stop);
+        const stream = result.toStream(onError, this.observer, flusher.onChunk);
         const requestId = String(req.id ?? '-');
         // The client went away: destroy the pipeline, which stops the query and frees its connection.
         res.once('close', () => {
           if (!stream.readableEnded) stream.destroy();
         });
-        const file = new StreamableFile(stream, {
-          type: 'text/csv; charset=utf-8',
-          disposition: `attachment; filename="${result.filename}"`,
-        });
+        const file = new StreamableFile(stream, { type, disposition });
         file.setErrorHandler((err, response) => {
           const r = response as unknown as Response;
           if (!r.headersSent && !timedOut(r)) {

@@ -1,13 +1,15 @@
-import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { TenantIdPipe } from '../../auth/access.guard';
 import { Authenticated } from '../../auth/authenticated.decorator';
 import { TENANT_STATISTICS } from '../../auth/principal';
+import type { Request, Response } from 'express';
 import { ApiReadRoute } from '../../openapi/api-docs.decorators';
 import { CsvResult } from '../output/csv';
+import { HttpCache, NotModified } from '../output/http-cache';
 import type { OutputFormat } from '../output/negotiate';
 import { OutputInterceptor, ResponseFormat } from '../output/output.interceptor';
-import { fileStamp } from '../statistics-query.dto';
+import { checkRange, fileStamp } from '../statistics-query.dto';
 import { MonthlyUserActionsResponseDto, UserActionsQueryDto } from './user-actions.dto';
 import { MonthlyRow, UserActionsService } from './user-actions.service';
 
@@ -15,7 +17,10 @@ import { MonthlyRow, UserActionsService } from './user-actions.service';
 @Controller('tenants/:id/useractions')
 @UseInterceptors(OutputInterceptor)
 export class UserActionsController {
-  constructor(private readonly service: UserActionsService) {}
+  constructor(
+    private readonly service: UserActionsService,
+    private readonly cache: HttpCache,
+  ) {}
 
   @Get()
   @Authenticated({ tenantRight: TENANT_STATISTICS })
@@ -39,7 +44,12 @@ export class UserActionsController {
     @Param('id', TenantIdPipe) tenant: number,
     @Query() query: UserActionsQueryDto,
     @ResponseFormat() format: OutputFormat,
-  ): Promise<MonthlyUserActionsResponseDto | CsvResult<MonthlyRow>> {
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<MonthlyUserActionsResponseDto | CsvResult<MonthlyRow> | NotModified> {
+    if (query.from && query.to) checkRange(query.from, query.to);
+    const spec = { route: 'useractions' as const, tenant, format, query, from: query.from, to: query.to };
+    if (await this.cache.validate(req, res, spec)) return new NotModified();
     const rows = await this.service.monthly(tenant, query);
     if (format === 'json') return this.service.toJson(rows);
     const range = query.from || query.to ? `${query.from ? fileStamp(query.from) : 'start'}_${query.to ? fileStamp(query.to) : 'now'}` : 'all';

@@ -45,6 +45,28 @@ export const HEADERS = {
       schema: { type: 'string' },
     },
   },
+  /** The read routes' HTTP caching (docs/api.md "HTTP caching"). */
+  readCache: {
+    ETag: {
+      description:
+        'A strong validator computed from the data behind the answer (route, tenant, query, resolved range, format, data version; `-gzip`/`-br` suffix when compressed); send it back as If-None-Match to get 304',
+      required: false,
+      schema: { type: 'string', example: '"3f1c2a9b7d4e5f60a1b2c3d4e5f60718"' },
+    },
+    'Cache-Control': {
+      description: '`private, max-age=<CACHE_MAX_AGE_SECONDS>` when the range ended before the last completed rollup (a closed period), else `private, no-cache`',
+      required: false,
+      schema: { type: 'string', example: 'private, no-cache' },
+    },
+  },
+  /** On error answers. */
+  errorCache: {
+    'Cache-Control': {
+      description: '`no-store` on the read routes\' errors',
+      required: false,
+      schema: { type: 'string', example: 'no-store' },
+    },
+  },
   retryAfter: (seconds: number): Record<string, HeaderObject> => ({
     'Retry-After': {
       description: `Seconds to wait before retrying (${seconds} here)`,
@@ -77,7 +99,7 @@ export function ApiErrors(errors: Partial<Record<ErrorStatus, string>>): MethodD
     const retry = RETRY_AFTER_SECONDS[status];
     const response: ResponseObject = {
       description: description ?? '',
-      headers: { ...HEADERS.requestId, ...(retry ? HEADERS.retryAfter(retry) : {}) },
+      headers: { ...HEADERS.requestId, ...HEADERS.errorCache, ...(retry ? HEADERS.retryAfter(retry) : {}) },
       content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) } } },
     };
     return ApiResponse({ status, ...response });
@@ -124,8 +146,7 @@ export interface ReadRouteDocs extends RouteDocs {
 
 /**
  * Everything a read route (JSON or CSV, `?format=` or Accept) documents: 200 in both media
- * types with their headers, and every error it can answer. Caching (304, ETag, Cache-Control)
- * belongs here too when it lands.
+ * types with their headers, 304 with the caching headers, and every error it can answer.
  */
 export function ApiReadRoute(docs: ReadRouteDocs): MethodDecorator & ClassDecorator {
   const csvHeader = docs.csvExample.split('\n')[0];
@@ -138,12 +159,16 @@ export function ApiReadRoute(docs: ReadRouteDocs): MethodDecorator & ClassDecora
         `CSV header line: \`${csvHeader}\`.`,
     }),
     ApiTenantIdParam(),
-    ApiNotModified(),
+    ApiResponse({
+      status: 304,
+      description: 'Not modified: If-None-Match names the current ETag of this answer (JSON or CSV; no body, no query run, no export slot taken)',
+      headers: { ...HEADERS.requestId, ...HEADERS.readCache },
+    }),
     ApiExtraModels(docs.json),
     ApiResponse({
       status: 200,
       description: `The entries, as JSON or as CSV (header line \`${csvHeader}\`; strings double-quoted, numbers bare, \`\\n\` line ends)`,
-      headers: { ...HEADERS.requestId, ...HEADERS.csvAttachment },
+      headers: { ...HEADERS.requestId, ...HEADERS.readCache, ...HEADERS.csvAttachment },
       content: {
         'application/json': { schema: { $ref: getSchemaPath(docs.json) }, example: docs.jsonExample },
         'text/csv': { schema: { type: 'string', description: `CSV with the header line ${csvHeader}` }, example: docs.csvExample },

@@ -565,6 +565,8 @@ export interface operations {
             /** @description An unexpected error (the message carries the request id; details are in the log only) */
             500: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -578,6 +580,8 @@ export interface operations {
             /** @description The database is unavailable, or the request did not complete within REQUEST_TIMEOUT_MS; retry later */
             503: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
@@ -628,6 +632,8 @@ export interface operations {
             /** @description An unexpected error (the message carries the request id; details are in the log only) */
             500: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -645,6 +651,8 @@ export interface operations {
              */
             503: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
@@ -695,6 +703,8 @@ export interface operations {
             /** @description No token, or a bad, expired or foreign token */
             401: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -708,6 +718,8 @@ export interface operations {
             /** @description An unexpected error (the message carries the request id; details are in the log only) */
             500: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -721,6 +733,8 @@ export interface operations {
             /** @description The database is unavailable, or the request did not complete within REQUEST_TIMEOUT_MS; retry later */
             503: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
@@ -769,6 +783,8 @@ export interface operations {
             /** @description A bad module or action id, malformed JSON, or an invalid or unknown body field (the message names it) */
             400: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -782,6 +798,8 @@ export interface operations {
             /** @description No token, or a bad, expired or foreign token */
             401: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -795,6 +813,8 @@ export interface operations {
             /** @description The token lacks the scope statistics:ingest */
             403: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -808,6 +828,8 @@ export interface operations {
             /** @description Body larger than BODY_LIMIT */
             413: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -821,6 +843,8 @@ export interface operations {
             /** @description An unexpected error (the message carries the request id; details are in the log only) */
             500: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -834,6 +858,8 @@ export interface operations {
             /** @description The database is unavailable, or the request did not complete within REQUEST_TIMEOUT_MS; retry later */
             503: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
@@ -878,9 +904,11 @@ export interface operations {
             /** @description The entries, as JSON or as CSV (header line `"link","thumbnail","created","action","actionParameter","count","aggregationLevel","userEmail","partList","planCombinedIds"`; strings double-quoted, numbers bare, `\n` line ends) */
             200: {
                 headers: {
+                    /** @description `private, max-age=<CACHE_MAX_AGE_SECONDS>` when the range ended before the last completed rollup (a closed period), else `private, no-cache` */
+                    "Cache-Control"?: string;
                     /** @description Only with `text/csv`: `attachment; filename="tenant-<id>-<route>-<from>_<to>.csv"` (instants as `2021-07-21T000000Z`) */
                     "Content-Disposition"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
+                    /** @description A strong validator computed from the data behind the answer (route, tenant, query, resolved range, format, data version; `-gzip`/`-br` suffix when compressed); send it back as If-None-Match to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
@@ -922,10 +950,12 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Not modified: If-None-Match names the ETag of the current JSON answer (no body) */
+            /** @description Not modified: If-None-Match names the current ETag of this answer (JSON or CSV; no body, no query run, no export slot taken) */
             304: {
                 headers: {
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
+                    /** @description `private, max-age=<CACHE_MAX_AGE_SECONDS>` when the range ended before the last completed rollup (a closed period), else `private, no-cache` */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator computed from the data behind the answer (route, tenant, query, resolved range, format, data version; `-gzip`/`-br` suffix when compressed); send it back as If-None-Match to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
@@ -936,6 +966,8 @@ export interface operations {
             /** @description A bad or unknown query parameter, or a bad tenant id (the message names it) */
             400: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -949,6 +981,8 @@ export interface operations {
             /** @description No token, or a bad, expired or foreign token */
             401: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -962,6 +996,8 @@ export interface operations {
             /** @description The token lacks the right TENANT_STATISTICS for the tenant in the path */
             403: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -975,6 +1011,8 @@ export interface operations {
             /** @description The Accept header allows neither application/json nor text/csv (and no ?format=) */
             406: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -988,6 +1026,8 @@ export interface operations {
             /** @description CSV only: too many concurrent CSV exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT) */
             429: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description Seconds to wait before retrying (10 here) */
@@ -1003,6 +1043,8 @@ export interface operations {
             /** @description An unexpected error (the message carries the request id; details are in the log only) */
             500: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1016,6 +1058,8 @@ export interface operations {
             /** @description The database is unavailable, or the request did not complete within REQUEST_TIMEOUT_MS; retry later */
             503: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
@@ -1058,9 +1102,11 @@ export interface operations {
             /** @description The entries, as JSON or as CSV (header line `"module","action","tenant","count","aggregationLevel"`; strings double-quoted, numbers bare, `\n` line ends) */
             200: {
                 headers: {
+                    /** @description `private, max-age=<CACHE_MAX_AGE_SECONDS>` when the range ended before the last completed rollup (a closed period), else `private, no-cache` */
+                    "Cache-Control"?: string;
                     /** @description Only with `text/csv`: `attachment; filename="tenant-<id>-<route>-<from>_<to>.csv"` (instants as `2021-07-21T000000Z`) */
                     "Content-Disposition"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
+                    /** @description A strong validator computed from the data behind the answer (route, tenant, query, resolved range, format, data version; `-gzip`/`-br` suffix when compressed); send it back as If-None-Match to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
@@ -1100,10 +1146,12 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Not modified: If-None-Match names the ETag of the current JSON answer (no body) */
+            /** @description Not modified: If-None-Match names the current ETag of this answer (JSON or CSV; no body, no query run, no export slot taken) */
             304: {
                 headers: {
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
+                    /** @description `private, max-age=<CACHE_MAX_AGE_SECONDS>` when the range ended before the last completed rollup (a closed period), else `private, no-cache` */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator computed from the data behind the answer (route, tenant, query, resolved range, format, data version; `-gzip`/`-br` suffix when compressed); send it back as If-None-Match to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
@@ -1114,6 +1162,8 @@ export interface operations {
             /** @description A bad or unknown query parameter, or a bad tenant id (the message names it) */
             400: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1127,6 +1177,8 @@ export interface operations {
             /** @description No token, or a bad, expired or foreign token */
             401: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1140,6 +1192,8 @@ export interface operations {
             /** @description The token lacks the right TENANT_STATISTICS for the tenant in the path */
             403: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1153,6 +1207,8 @@ export interface operations {
             /** @description The Accept header allows neither application/json nor text/csv (and no ?format=) */
             406: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1166,6 +1222,8 @@ export interface operations {
             /** @description CSV only: too many concurrent CSV exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT) */
             429: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description Seconds to wait before retrying (10 here) */
@@ -1181,6 +1239,8 @@ export interface operations {
             /** @description An unexpected error (the message carries the request id; details are in the log only) */
             500: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1194,6 +1254,8 @@ export interface operations {
             /** @description The database is unavailable, or the request did not complete within REQUEST_TIMEOUT_MS; retry later */
             503: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
@@ -1234,9 +1296,11 @@ export interface operations {
             /** @description The entries, as JSON or as CSV (header line `"module","action","tenant","count","month","year"`; strings double-quoted, numbers bare, `\n` line ends) */
             200: {
                 headers: {
+                    /** @description `private, max-age=<CACHE_MAX_AGE_SECONDS>` when the range ended before the last completed rollup (a closed period), else `private, no-cache` */
+                    "Cache-Control"?: string;
                     /** @description Only with `text/csv`: `attachment; filename="tenant-<id>-<route>-<from>_<to>.csv"` (instants as `2021-07-21T000000Z`) */
                     "Content-Disposition"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
+                    /** @description A strong validator computed from the data behind the answer (route, tenant, query, resolved range, format, data version; `-gzip`/`-br` suffix when compressed); send it back as If-None-Match to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
@@ -1278,10 +1342,12 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Not modified: If-None-Match names the ETag of the current JSON answer (no body) */
+            /** @description Not modified: If-None-Match names the current ETag of this answer (JSON or CSV; no body, no query run, no export slot taken) */
             304: {
                 headers: {
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
+                    /** @description `private, max-age=<CACHE_MAX_AGE_SECONDS>` when the range ended before the last completed rollup (a closed period), else `private, no-cache` */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator computed from the data behind the answer (route, tenant, query, resolved range, format, data version; `-gzip`/`-br` suffix when compressed); send it back as If-None-Match to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
@@ -1292,6 +1358,8 @@ export interface operations {
             /** @description A bad or unknown query parameter, or a bad tenant id (the message names it) */
             400: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1305,6 +1373,8 @@ export interface operations {
             /** @description No token, or a bad, expired or foreign token */
             401: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1318,6 +1388,8 @@ export interface operations {
             /** @description The token lacks the right TENANT_STATISTICS for the tenant in the path */
             403: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1331,6 +1403,8 @@ export interface operations {
             /** @description The Accept header allows neither application/json nor text/csv (and no ?format=) */
             406: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1344,6 +1418,8 @@ export interface operations {
             /** @description CSV only: too many concurrent CSV exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT) */
             429: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description Seconds to wait before retrying (10 here) */
@@ -1359,6 +1435,8 @@ export interface operations {
             /** @description An unexpected error (the message carries the request id; details are in the log only) */
             500: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1372,6 +1450,8 @@ export interface operations {
             /** @description The database is unavailable, or the request did not complete within REQUEST_TIMEOUT_MS; retry later */
             503: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
@@ -1419,6 +1499,8 @@ export interface operations {
             /** @description A bad tenant id, malformed JSON, both or neither shape, or an invalid event: the message names its index and field; nothing was stored */
             400: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1432,6 +1514,8 @@ export interface operations {
             /** @description No token, or a bad, expired or foreign token */
             401: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1445,6 +1529,8 @@ export interface operations {
             /** @description The token lacks the scope statistics:ingest and a right on the tenant in the path */
             403: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1458,6 +1544,8 @@ export interface operations {
             /** @description Body larger than BODY_LIMIT (default 2 MB) */
             413: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1471,6 +1559,8 @@ export interface operations {
             /** @description An unexpected error (the message carries the request id; details are in the log only) */
             500: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1484,6 +1574,8 @@ export interface operations {
             /** @description The database is unavailable, or the request did not complete within REQUEST_TIMEOUT_MS; retry later */
             503: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
@@ -1530,6 +1622,8 @@ export interface operations {
             /** @description A bad userId, malformed JSON, or an invalid or unknown body field (the message names it) */
             400: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1543,6 +1637,8 @@ export interface operations {
             /** @description No token, or a bad, expired or foreign token */
             401: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1556,6 +1652,8 @@ export interface operations {
             /** @description The token lacks the scope statistics:ingest */
             403: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1569,6 +1667,8 @@ export interface operations {
             /** @description Body larger than BODY_LIMIT */
             413: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1582,6 +1682,8 @@ export interface operations {
             /** @description An unexpected error (the message carries the request id; details are in the log only) */
             500: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1595,6 +1697,8 @@ export interface operations {
             /** @description The database is unavailable, or the request did not complete within REQUEST_TIMEOUT_MS; retry later */
             503: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
@@ -1635,6 +1739,8 @@ export interface operations {
             /** @description A bad userId (the message names it) */
             400: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1648,6 +1754,8 @@ export interface operations {
             /** @description No token, or a bad, expired or foreign token */
             401: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1661,6 +1769,8 @@ export interface operations {
             /** @description The token lacks the scope statistics:ingest */
             403: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1674,6 +1784,8 @@ export interface operations {
             /** @description An unexpected error (the message carries the request id; details are in the log only) */
             500: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1687,6 +1799,8 @@ export interface operations {
             /** @description The database is unavailable, or the request did not complete within REQUEST_TIMEOUT_MS; retry later */
             503: {
                 headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
                     ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */

@@ -6,6 +6,7 @@ import { Logger } from 'pino';
 import { parse as parseQuery } from 'qs';
 import { AllExceptionsFilter, toErrorBody } from './common/all-exceptions.filter';
 import { jsonDepthGuard } from './common/json-depth';
+import { methodNotAllowed } from './common/method-not-allowed';
 import { PinoNestLogger, requestLogger } from './common/logging';
 import { applyServerTimeouts, requestDeadline } from './common/request-deadline';
 import { createValidationPipe } from './common/validation';
@@ -28,6 +29,8 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.set('query parser', (query: string) => parseQuery(query, { arrayLimit: 200, depth: 2, parameterLimit: 500 }));
   app.use(requestLogger(root));
   app.use(requestDeadline(config.http.requestTimeoutMs));
+  // A known path with a wrong method → 405 + Allow (from the router's routes), before any body is read.
+  app.use(methodNotAllowed(app.getHttpAdapter().getInstance()));
   applyServerTimeouts(app.getHttpServer(), config);
   app.useBodyParser('json', { limit: config.bodyLimit });
   // Deeply nested bodies (class-transformer and JSON.stringify recurse per level) → 400, not a stack overflow.

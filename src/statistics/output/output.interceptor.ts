@@ -1,5 +1,6 @@
 import { CallHandler, createParamDecorator, ExecutionContext, Injectable, Logger, NestInterceptor, StreamableFile } from '@nestjs/common';
 import { Request, Response } from 'express';
+import { Readable } from 'node:stream';
 import { map, Observable } from 'rxjs';
 import { replyError, toErrorBody } from '../../common/all-exceptions.filter';
 import { timedOut } from '../../common/request-deadline';
@@ -30,6 +31,13 @@ export class OutputInterceptor implements NestInterceptor {
         if (!(result instanceof CsvResult)) return result;
         // The deadline already answered 503: do not start a stream nobody reads.
         if (timedOut(res)) return undefined;
+        // HEAD: the download's headers only; no rows are read and no export slot is taken.
+        if (req.method === 'HEAD') {
+          if (result.rows instanceof Readable) result.rows.destroy();
+          res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+          res.setHeader('Content-Disposition', `attachment; filename="${result.filename}"`);
+          return undefined;
+        }
         let release: () => void;
         try {
           release = this.limiter.acquire(String(req.params.id));

@@ -16,4 +16,14 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.cli.ts', 'test/**', 'bench/**', 'scripts/**'], rules: { 'no-console': 'off' } },
+  {
+    // The typed client and the contract suite prove that the document needs no casts.
+    files: ['test/support/api-client.ts', 'test/contract/**'],
+    rules: {
+      '@typescript-eslint/consistent-type-assertions': ['error', { assertionStyle: 'never' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+    },
+  },
+  { files: ['scripts/**/*.js'], languageOptions: { sourceType: 'commonjs' } },
 );

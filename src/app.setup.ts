@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { NextFunction, Request, Response } from 'express';
 import { Logger } from 'pino';
 import { parse as parseQuery } from 'qs';
@@ -12,6 +12,8 @@ import { applyServerTimeouts, requestDeadline } from './common/request-deadline'
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { ROOT_LOGGER } from './config/core.module';
+import { buildOpenApiDocument } from './openapi/openapi-document';
+import { swaggerUiOptions } from './openapi/swagger-ui';
 
 export const API_PREFIX = 'v2/statistics';
 
@@ -46,22 +48,6 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Statistics service')
-      .setDescription(
-        'User-action statistics of the configurator platform. Authorize with a bearer JWT ' +
-          '(`npm start` prints a development token). Read routes need TENANT_STATISTICS for the tenant; ' +
-          'write routes need the scope statistics:ingest.',
-      )
-      .setVersion('2')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'jwt')
-      .build(),
-  );
-  SwaggerModule.setup(`${API_PREFIX}/docs`, app, document, {
-    jsonDocumentUrl: `${API_PREFIX}/docs-json`,
-    swaggerOptions: { persistAuthorization: true },
-  });
+  SwaggerModule.setup(`${API_PREFIX}/docs`, app, buildOpenApiDocument(app), swaggerUiOptions(API_PREFIX));
   return app;
 }

@@ -1,5 +1,6 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth } from '@nestjs/swagger';
+import { ApiErrors } from '../openapi/api-docs.decorators';
 import { ACCESS_REQUIREMENT, AccessGuard, AccessRequirement } from './access.guard';
 import { JwtAuthGuard } from './jwt-auth.guard';
 
@@ -19,7 +20,9 @@ export function Authenticated(need: AccessRequirement = {}) {
     SetMetadata(ACCESS_REQUIREMENT, need),
     UseGuards(JwtAuthGuard, AccessGuard),
     ApiBearerAuth('jwt'),
-    ApiUnauthorizedResponse({ description: 'No token, or a bad, expired or foreign token' }),
-    ...(what ? [ApiForbiddenResponse({ description: `The token lacks ${what}` })] : []),
+    ApiErrors({
+      401: 'No token, or a bad, expired or foreign token',
+      ...(what ? { 403: `The token lacks ${what}` } : {}),
+    }),
   );
 }

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -39,11 +39,23 @@ interface FieldOptions {
   optional?: boolean;
   description?: string;
   example?: unknown;
+  /** The value the service uses when the field is absent (documented only). */
+  default?: unknown;
 }
 
-function doc(opts: FieldOptions & Record<string, unknown>) {
-  const { optional, ...rest } = opts;
-  return optional ? ApiPropertyOptional(rest) : ApiProperty(rest);
+/**
+ * The OpenAPI side of a field: only schema keywords reach @nestjs/swagger (options such as
+ * `fromQuery`, `min` or `max` used to leak into the document's parameters, which made it invalid).
+ */
+function doc(opts: FieldOptions, schema: ApiPropertyOptions) {
+  const { optional, description, example } = opts;
+  const options: ApiPropertyOptions = {
+    ...schema,
+    ...(description !== undefined ? { description } : {}),
+    ...(example !== undefined ? { example } : {}),
+    ...(opts.default !== undefined ? { default: opts.default } : {}),
+  };
+  return optional ? ApiPropertyOptional(options) : ApiProperty(options);
 }
 
 /** A non-negative integer (query text or JSON number). */
@@ -56,7 +68,7 @@ export function IntField(opts: FieldOptions & { min?: number; max?: number; from
     IsInt({ message: '$property must be an integer' }),
     Min(min, { message: `$property must be at least ${min}` }),
     Max(max, { message: `$property must be at most ${max}` }),
-    doc({ ...opts, type: Number, minimum: min, maximum: max }),
+    doc(opts, { type: 'integer', minimum: min, maximum: max }),
   );
 }
 
@@ -74,7 +86,7 @@ export function IntArrayField(opts: FieldOptions & { maxItems?: number } = {}) {
     IsInt({ each: true, message: '$property must hold only non-negative integers' }),
     Min(0, { each: true, message: '$property must hold only non-negative integers' }),
     Max(INT32_MAX, { each: true, message: `$property must hold only integers up to ${INT32_MAX}` }),
-    doc({ ...opts, type: Number, isArray: true, maxItems }),
+    doc(opts, { type: 'integer', isArray: true, minimum: 0, maximum: INT32_MAX, maxItems }),
   );
 }
 
@@ -86,7 +98,7 @@ export function EnumArrayField(allowed: readonly string[], opts: FieldOptions = 
     IsArray({ message: `$property must be a list of: ${allowed.join(', ')}` }),
     ArrayMaxSize(allowed.length, { message: `$property may name each of ${allowed.join(', ')} at most once` }),
     IsIn(allowed as string[], { each: true, message: `$property may only contain: ${allowed.join(', ')}` }),
-    doc({ ...opts, enum: allowed, isArray: true }),
+    doc(opts, { enum: [...allowed], isArray: true, uniqueItems: true }),
   );
 }
 
@@ -96,7 +108,7 @@ export function InstantField(opts: FieldOptions = {}) {
     Transform(({ value }) => (value === undefined ? undefined : (parseInstant(value) ?? value))),
     ...(opts.optional ? [IsOptional()] : []),
     IsDate({ message: '$property must be an ISO 8601 instant with time zone, e.g. 2016-06-01T07:54:07.000Z' }),
-    doc({ ...opts, type: String, format: 'date-time', example: opts.example ?? '2016-06-01T07:54:07.000Z' }),
+    doc(opts, { type: String, format: 'date-time' }),
   );
 }
 
@@ -107,6 +119,6 @@ export function StringField(opts: FieldOptions & { maxLength: number; minLength?
     IsString({ message: '$property must be a string' }),
     MinLength(opts.minLength ?? 0, { message: `$property must be at least ${opts.minLength} characters long` }),
     MaxLength(opts.maxLength, { message: `$property must be at most ${opts.maxLength} characters long` }),
-    doc({ ...opts, type: String, maxLength: opts.maxLength }),
+    doc(opts, { type: String, maxLength: opts.maxLength, ...(opts.minLength ? { minLength: opts.minLength } : {}) }),
   );
 }

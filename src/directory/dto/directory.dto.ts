@@ -1,10 +1,12 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, MaxLength } from 'class-validator';
 import { StringField } from '../../common/field.decorators';
 import { MaxCodePoints } from '../../ingestion/dto/code-points';
+import { ClosedSchema } from '../../openapi/api-docs.decorators';
 
+@ClosedSchema()
 export class PutUserDto {
-  @ApiProperty({ example: 'email.with@consent.com', maxLength: 320 })
+  @ApiProperty({ format: 'email', example: 'consenting.user@example.com', maxLength: 320, description: "The user's e-mail address" })
   // Decorators run bottom-up and the pipe stops at the first error: IsEmail must run first, or a
   // missing or non-string e-mail is reported as too long.
   @MaxCodePoints(320)
@@ -18,21 +20,22 @@ export class PutUserDto {
 }
 
 export class DirectoryUserDto {
-  @ApiProperty() userId: string;
-  @ApiProperty() email: string;
-  @ApiProperty() statisticsConsent: boolean;
+  @ApiProperty({ example: 'demo-user-consenting' }) userId: string;
+  @ApiProperty({ format: 'email', example: 'consenting.user@example.com' }) email: string;
+  @ApiProperty({ example: true }) statisticsConsent: boolean;
 }
 
+@ClosedSchema()
 export class PutCatalogActionDto {
   @MaxCodePoints(128)
-  @StringField({ minLength: 1, maxLength: 128, example: 'Save' })
+  @StringField({ minLength: 1, maxLength: 128, description: 'Name of the action (the configurations route groups by it)', example: 'Demo_Example' })
   name: string;
 
-  @ApiProperty({ description: 'The action concerns a configuration (listed by the configurations route)' })
+  @ApiProperty({ example: false, description: 'The action concerns a configuration (listed by the configurations route)' })
   @IsBoolean({ message: '$property must be true or false' })
   configurationAction: boolean;
 
-  @ApiProperty({ description: 'The action carries a part list (partList is exported)' })
+  @ApiProperty({ example: false, description: 'The action carries a part list (partList is exported)' })
   @IsBoolean({ message: '$property must be true or false' })
   carriesPartList: boolean;
 
@@ -47,14 +50,14 @@ export class PutCatalogActionDto {
 }
 
 export class CatalogActionDto {
-  @ApiProperty({ example: 2 }) action: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 2147483647, example: 2 }) action: number;
   @ApiProperty({ example: 'Save' }) name: string;
-  @ApiProperty() configurationAction: boolean;
-  @ApiProperty() carriesPartList: boolean;
+  @ApiProperty({ example: true }) configurationAction: boolean;
+  @ApiProperty({ example: true }) carriesPartList: boolean;
 }
 
 export class CatalogModuleDto {
-  @ApiProperty({ example: 3 }) id: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 2147483647, example: 3 }) id: number;
   @ApiProperty({ example: 'configurator' }) name: string;
   @ApiProperty({ type: [CatalogActionDto] }) actions: CatalogActionDto[];
 }
@@ -64,6 +67,6 @@ export class CatalogDto {
 }
 
 export class CatalogEntryDto extends CatalogActionDto {
-  @ApiProperty({ example: 3 }) module: number;
-  @ApiPropertyOptional({ example: 'configurator' }) moduleName: string;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 2147483647, example: 3 }) module: number;
+  @ApiProperty({ example: 'configurator' }) moduleName: string;
 }

@@ -1,8 +1,9 @@
 import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotAcceptableResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { TenantIdPipe } from '../../auth/access.guard';
 import { Authenticated } from '../../auth/authenticated.decorator';
 import { TENANT_STATISTICS } from '../../auth/principal';
+import { ApiReadRoute } from '../../openapi/api-docs.decorators';
 import { CsvColumn, CsvResult } from '../output/csv';
 import type { OutputFormat } from '../output/negotiate';
 import { OutputInterceptor, ResponseFormat } from '../output/output.interceptor';
@@ -18,32 +19,22 @@ export class AggregatedController {
 
   @Get()
   @Authenticated({ tenantRight: TENANT_STATISTICS })
-  @ApiOperation({
+  @ApiReadRoute({
+    operationId: 'getUserActionsAggregated',
     summary: 'Sums of user actions in [from, to)',
     description:
       'One entry per (module, action[, each aggregation]). Without from/to: the current calendar month in STATISTICS_TIME_ZONE. ' +
-      'CSV columns: module,action,tenant,count,aggregationLevel, then the aggregations in request order.',
-  })
-  @ApiParam({ name: 'id', description: 'Tenant id', example: 1 })
-  @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({
-    type: AggregatedResponseDto,
-    content: {
-      'application/json': {
-        schema: { $ref: '#/components/schemas/AggregatedResponseDto' },
-        example: {
-          userActions: [
-            { module: 4, action: 1, tenant: 2, count: 49, aggregationLevel: 0 },
-            { module: 4, action: 3, tenant: 2, count: 2, aggregationLevel: 0 },
-          ],
-          meta: { total: 2, serverTime: '2021-04-15T08:55:20.421Z' },
-        },
-      },
-      'text/csv': { schema: { type: 'string' }, example: '"module","action","tenant","count","aggregationLevel"\n4,1,2,49,0\n4,3,2,2,0' },
+      'The CSV columns after aggregationLevel are the aggregations, in request order.',
+    json: AggregatedResponseDto,
+    jsonExample: {
+      userActions: [
+        { module: 3, action: 1, tenant: 1, count: 49, aggregationLevel: 0 },
+        { module: 3, action: 2, tenant: 1, count: 7, aggregationLevel: 0 },
+      ],
+      meta: { total: 2, serverTime: '2026-05-20T08:55:20.421Z' },
     },
+    csvExample: '"module","action","tenant","count","aggregationLevel"\n3,1,1,49,0\n3,2,1,7,0',
   })
-  @ApiBadRequestResponse({ description: 'A bad parameter (named in the message)' })
-  @ApiNotAcceptableResponse({ description: 'Accept allows neither JSON nor CSV' })
   async aggregated(
     @Param('id', TenantIdPipe) tenant: number,
     @Query() query: AggregatedQueryDto,

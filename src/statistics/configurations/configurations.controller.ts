@@ -1,8 +1,9 @@
 import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotAcceptableResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { TenantIdPipe } from '../../auth/access.guard';
 import { Authenticated } from '../../auth/authenticated.decorator';
 import { TENANT_STATISTICS } from '../../auth/principal';
+import { ApiReadRoute } from '../../openapi/api-docs.decorators';
 import { CsvResult } from '../output/csv';
 import type { OutputFormat } from '../output/negotiate';
 import { OutputInterceptor, ResponseFormat } from '../output/output.interceptor';
@@ -12,7 +13,7 @@ import { ConfigurationRow, ConfigurationsService } from './configurations.servic
 
 const SAMPLE_CSV = [
   '"link","thumbnail","created","action","actionParameter","count","aggregationLevel","userEmail","partList","planCombinedIds"',
-  '"https://www.roomle.com/t/cp/?id=conf:igu:ration1","https://url.to.perspective/image1.jpg","2021-09-21T12:17:59.968Z","Save","",1,"real time","email.with@consent.com","{""originPart"":{""articleNr"":""article1"",""count"":1}}",""',
+  '"https://www.roomle.com/t/cp/?id=conf:demo:0042&configuratorId=sofa-configurator","https://example.com/perspective/conf-demo-0042.jpg","2026-05-19T12:17:59.968Z","Save","",1,"real time","consenting.user@example.com","{""originPart"":{""articleNr"":""article-7"",""count"":1}}",""',
 ].join('\n');
 
 @ApiTags('statistics')
@@ -23,23 +24,32 @@ export class ConfigurationsController {
 
   @Get()
   @Authenticated({ tenantRight: TENANT_STATISTICS })
-  @ApiOperation({
+  @ApiReadRoute({
+    operationId: 'listConfigurations',
     summary: 'Configuration actions (views, saves, exports …) with links, snapshots and consented e-mails',
     description:
       'Rows of catalog actions flagged as configuration actions in [from, to) (default: the last 30 days up to now), ordered by ' +
       'action name, then created descending. JSON is paged (limit/offset, meta.total counts all matches); CSV streams every match.',
-  })
-  @ApiParam({ name: 'id', description: 'Tenant id', example: 1 })
-  @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({
-    type: ConfigurationsResponseDto,
-    content: {
-      'application/json': { schema: { $ref: '#/components/schemas/ConfigurationsResponseDto' } },
-      'text/csv': { schema: { type: 'string' }, example: SAMPLE_CSV },
+    json: ConfigurationsResponseDto,
+    jsonExample: {
+      tenantConfigurationStatistics: [
+        {
+          link: 'https://www.roomle.com/t/cp/?id=conf:demo:0042&configuratorId=sofa-configurator',
+          thumbnail: 'https://example.com/perspective/conf-demo-0042.jpg',
+          created: '2026-05-19T12:17:59.968Z',
+          action: 'Save',
+          actionParameter: null,
+          count: 1,
+          aggregationLevel: 'real time',
+          userEmail: 'consenting.user@example.com',
+          partList: { originPart: { articleNr: 'article-7', count: 1 } },
+          planCombinedIds: null,
+        },
+      ],
+      meta: { total: 1, serverTime: '2026-05-20T08:55:20.421Z' },
     },
+    csvExample: SAMPLE_CSV,
   })
-  @ApiBadRequestResponse({ description: 'A bad parameter (named in the message)' })
-  @ApiNotAcceptableResponse({ description: 'Accept allows neither JSON nor CSV' })
   async configurations(
     @Param('id', TenantIdPipe) tenant: number,
     @Query() query: ConfigurationsQueryDto,

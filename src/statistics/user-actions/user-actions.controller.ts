@@ -1,8 +1,9 @@
 import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotAcceptableResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { TenantIdPipe } from '../../auth/access.guard';
 import { Authenticated } from '../../auth/authenticated.decorator';
 import { TENANT_STATISTICS } from '../../auth/principal';
+import { ApiReadRoute } from '../../openapi/api-docs.decorators';
 import { CsvResult } from '../output/csv';
 import type { OutputFormat } from '../output/negotiate';
 import { OutputInterceptor, ResponseFormat } from '../output/output.interceptor';
@@ -18,29 +19,22 @@ export class UserActionsController {
 
   @Get()
   @Authenticated({ tenantRight: TENANT_STATISTICS })
-  @ApiOperation({
+  @ApiReadRoute({
+    operationId: 'listUserActions',
     summary: 'Monthly user actions of the tenant',
     description:
       'One entry per (month, module, action), months in STATISTICS_TIME_ZONE; `date` is the earliest `created` in that month. ' +
-      'Ordered by date, module, action. CSV columns: module,action,tenant,count,month,year.',
-  })
-  @ApiParam({ name: 'id', description: 'Tenant id', example: 1 })
-  @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({
-    type: MonthlyUserActionsResponseDto,
-    content: {
-      'application/json': {
-        schema: { $ref: '#/components/schemas/MonthlyUserActionsResponseDto' },
-        example: {
-          userActions: [{ date: '2014-12-31T23:00:00.000Z', module: 4, action: 1, tenant: 2, count: 2, aggregationLevel: 2 }],
-          meta: { total: 1, serverTime: '2021-04-15T08:55:20.421Z' },
-        },
-      },
-      'text/csv': { schema: { type: 'string' }, example: '"module","action","tenant","count","month","year"\n4,1,2,46,5,2015' },
+      'Ordered by date, module, action. Without any parameter: every month of every module and action the tenant has.',
+    json: MonthlyUserActionsResponseDto,
+    jsonExample: {
+      userActions: [
+        { date: '2026-05-01T06:12:31.000Z', module: 3, action: 1, tenant: 1, count: 46, aggregationLevel: 2 },
+        { date: '2026-05-01T07:40:02.000Z', module: 3, action: 2, tenant: 1, count: 9, aggregationLevel: 2 },
+      ],
+      meta: { total: 2, serverTime: '2026-05-20T08:55:20.421Z' },
     },
+    csvExample: '"module","action","tenant","count","month","year"\n3,1,1,46,5,2026\n3,2,1,9,5,2026',
   })
-  @ApiBadRequestResponse({ description: 'A bad parameter (named in the message)' })
-  @ApiNotAcceptableResponse({ description: 'Accept allows neither JSON nor CSV' })
   async list(
     @Param('id', TenantIdPipe) tenant: number,
     @Query() query: UserActionsQueryDto,

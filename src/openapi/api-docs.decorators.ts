@@ -1,0 +1,180 @@
+import { applyDecorators, Type } from '@nestjs/common';
+import { ApiExtraModels, ApiOperation, ApiParam, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import type { HeaderObject, ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+
+/**
+ * The OpenAPI side of the HTTP surface, in one place: the error body, the headers, and one
+ * response-decorator set per kind of route, so that a new status or header (304 + ETag on the
+ * read routes, say) is one line here and reaches every route of that kind.
+ */
+
+/** Class names whose schema gets `additionalProperties: false` (the body has no other field: 400). */
+export const CLOSED_SCHEMAS = new Set<string>();
+
+/** Marks a DTO whose unknown fields are refused with 400 (the validation pipe's forbidNonWhitelisted). */
+export function ClosedSchema(): ClassDecorator {
+  return (target) => {
+    CLOSED_SCHEMAS.add(target.name);
+  };
+}
+
+/** Every error: `{ statusCode, error, message }`, JSON whatever the Accept header. */
+@ClosedSchema()
+export class ErrorResponseDto {
+  @ApiProperty({ type: 'integer', minimum: 400, maximum: 599, example: 400, description: 'The HTTP status, repeated' })
+  statusCode: number;
+
+  @ApiProperty({ example: 'Bad Request', description: "The status's reason phrase" })
+  error: string;
+
+  @ApiProperty({ example: 'limit must be at most 10000', description: 'What went wrong, naming the parameter or field' })
+  message: string;
+}
+
+export const HEADERS = {
+  /** On every answer. */
+  requestId: {
+    'X-Request-Id': {
+      description: 'The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one',
+      required: true,
+      schema: { type: 'string' },
+    },
+    ETag: {
+      description: 'A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304',
+      required: false,
+      schema: { type: 'string' },
+    },
+  },
+  retryAfter: (seconds: number): Record<string, HeaderObject> => ({
+    'Retry-After': {
+      description: `Seconds to wait before retrying (${seconds} here)`,
+      required: true,
+      schema: { type: 'integer', minimum: 1, example: seconds },
+    },
+  }),
+  csvAttachment: {
+    'Content-Disposition': {
+      description:
+        'Only with `text/csv`: `attachment; filename="tenant-<id>-<route>-<from>_<to>.csv"` (instants as `2021-07-21T000000Z`)',
+      required: false,
+      schema: { type: 'string', example: 'attachment; filename="tenant-1-userActionsAggregated-2026-05-01T000000Z_2026-06-01T000000Z.csv"' },
+    },
+  },
+} satisfies Record<string, Record<string, HeaderObject> | ((n: number) => Record<string, HeaderObject>)>;
+
+export type ErrorStatus = 400 | 401 | 403 | 406 | 413 | 429 | 500 | 503;
+
+const RETRY_AFTER_SECONDS: Partial<Record<ErrorStatus, number>> = { 429: 10, 503: 5 };
+
+/**
+ * Error responses: status → what causes it on this route. All share {@link ErrorResponseDto} as
+ * `application/json` (also on CSV routes: errors are never CSV), `X-Request-Id`, and
+ * `Retry-After` on 429 and 503.
+ */
+export function ApiErrors(errors: Partial<Record<ErrorStatus, string>>): MethodDecorator & ClassDecorator {
+  const decorators = Object.entries(errors).map(([code, description]) => {
+    const status = Number(code) as ErrorStatus;
+    const retry = RETRY_AFTER_SECONDS[status];
+    const response: ResponseObject = {
+      description: description ?? '',
+      headers: { ...HEADERS.requestId, ...(retry ? HEADERS.retryAfter(retry) : {}) },
+      content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) } } },
+    };
+    return ApiResponse({ status, ...response });
+  });
+  return applyDecorators(ApiExtraModels(ErrorResponseDto), ...decorators);
+}
+
+/** What any route can answer besides its own statuses. */
+const ALWAYS: Partial<Record<ErrorStatus, string>> = {
+  500: 'An unexpected error (the message carries the request id; details are in the log only)',
+  503: 'The database is unavailable, or the request did not complete within REQUEST_TIMEOUT_MS; retry later',
+};
+
+export interface RouteDocs {
+  /** Stable: it names the method in generated clients. */
+  operationId: string;
+  summary: string;
+  description: string;
+  tag?: string;
+}
+
+/** Operation id, summary, description, and the errors every route can answer (500, 503). */
+export function ApiRoute(docs: RouteDocs): MethodDecorator & ClassDecorator {
+  const { operationId, summary, description } = docs;
+  return applyDecorators(ApiOperation({ operationId, summary, description }), ApiErrors(ALWAYS));
+}
+
+/** The tenant id in the path of every tenant route (`:id`), as TenantIdPipe parses it. */
+export function ApiTenantIdParam(): MethodDecorator & ClassDecorator {
+  return ApiParam({
+    name: 'id',
+    description: 'Tenant id (the demo of `npm start` holds tenant 1)',
+    schema: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, example: 1 },
+  });
+}
+
+export interface ReadRouteDocs extends RouteDocs {
+  /** The JSON body of a 200. */
+  json: Type<unknown>;
+  jsonExample: unknown;
+  /** The CSV header line and a row or two, exactly as the route writes them. */
+  csvExample: string;
+}
+
+/**
+ * Everything a read route (JSON or CSV, `?format=` or Accept) documents: 200 in both media
+ * types with their headers, and every error it can answer. Caching (304, ETag, Cache-Control)
+ * belongs here too when it lands.
+ */
+export function ApiReadRoute(docs: ReadRouteDocs): MethodDecorator & ClassDecorator {
+  const csvHeader = docs.csvExample.split('\n')[0];
+  return applyDecorators(
+    ApiRoute({
+      ...docs,
+      description:
+        `${docs.description}\n\n` +
+        'JSON (`application/json`) by default; CSV (`text/csv`, a download) with `Accept: text/csv` or `?format=csv`. ' +
+        `CSV header line: \`${csvHeader}\`.`,
+    }),
+    ApiTenantIdParam(),
+    ApiNotModified(),
+    ApiExtraModels(docs.json),
+    ApiResponse({
+      status: 200,
+      description: `The entries, as JSON or as CSV (header line \`${csvHeader}\`; strings double-quoted, numbers bare, \`\\n\` line ends)`,
+      headers: { ...HEADERS.requestId, ...HEADERS.csvAttachment },
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(docs.json) }, example: docs.jsonExample },
+        'text/csv': { schema: { type: 'string', description: `CSV with the header line ${csvHeader}` }, example: docs.csvExample },
+      },
+    }),
+    ApiErrors({
+      400: 'A bad or unknown query parameter, or a bad tenant id (the message names it)',
+      406: 'The Accept header allows neither application/json nor text/csv (and no ?format=)',
+      429: 'CSV only: too many concurrent CSV exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT)',
+    }),
+  );
+}
+
+/** GET routes: Express answers 304 (no body) when If-None-Match matches the ETag of the JSON answer. */
+export function ApiNotModified(): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status: 304,
+    description: 'Not modified: If-None-Match names the ETag of the current JSON answer (no body)',
+    headers: { ...HEADERS.requestId },
+  });
+}
+
+/** A JSON 2xx answer with its schema (`X-Request-Id` like every answer). */
+export function ApiJsonResponse(status: 200 | 202, description: string, type: Type<unknown>): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiExtraModels(type),
+    ApiResponse({
+      status,
+      description,
+      headers: { ...HEADERS.requestId },
+      content: { 'application/json': { schema: { $ref: getSchemaPath(type) } } },
+    }),
+  );
+}

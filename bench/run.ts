@@ -18,6 +18,10 @@ import { Database } from '../src/database/database.service';
 import { DatasetSpec, datasetSize, EventFactory, generateDataset, LARGE_TENANT, rollUpDataset } from './dataset';
 
 const args = process.argv.slice(2);
+const USAGE = 'usage: npm run bench -- [--scale 1] [--reuse] [--seed 7] [--only A,B,…] [--growth]';
+const KNOWN = new Set(['--scale', '--reuse', '--seed', '--only', '--growth']);
+// A pasted usage line (`[--scale 1]`) must not silently run the full benchmark.
+for (const a of args) if ((a.startsWith('-') || a.startsWith('[')) && !KNOWN.has(a)) fail(`unknown argument ${a}\n${USAGE}`);
 const flag = (name: string) => args.includes(`--${name}`);
 const opt = (name: string, dflt: string) => {
   const i = args.indexOf(`--${name}`);

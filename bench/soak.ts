@@ -22,7 +22,8 @@ import { EventFactory } from './dataset';
 
 const args = process.argv.slice(2);
 const KNOWN = new Set(['--duration', '--warmup', '--sqlite', '--no-build', '--seed', '--port']);
-for (const a of args) if (a.startsWith('--') && !KNOWN.has(a)) fail(`unknown option ${a}\nusage: npm run soak -- [--duration 300] [--warmup 30] [--sqlite] [--no-build] [--seed 7] [--port 3990]`);
+// A pasted usage line (`[--duration 300]`) must not silently run the full 5-minute soak.
+for (const a of args) if ((a.startsWith('-') || a.startsWith('[')) && !KNOWN.has(a)) fail(`unknown option ${a}\nusage: npm run soak -- [--duration 300] [--warmup 30] [--sqlite] [--no-build] [--seed 7] [--port 3990]`);
 const flag = (name: string) => args.includes(`--${name}`);
 function num(name: string, dflt: number, min: number): number {
   const i = args.indexOf(`--${name}`);

@@ -8,6 +8,7 @@ import { AllExceptionsFilter, toErrorBody } from './common/all-exceptions.filter
 import { corsOptions, varyOnOrigin } from './common/cors';
 import { compressionMiddleware } from './common/compression';
 import { jsonDepthGuard } from './common/json-depth';
+import { methodNotAllowed } from './common/method-not-allowed';
 import { PinoNestLogger, requestLogger } from './common/logging';
 import { applyServerTimeouts, requestDeadline } from './common/request-deadline';
 import { createValidationPipe } from './common/validation';
@@ -46,6 +47,9 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   // they are registered first (the last one registered sees the headers first).
   app.use(cacheHeaderFixups);
   app.use(compressionMiddleware());
+  // A known path with a wrong method → 405 + Allow (from the router's routes), before any body is
+  // read; after CORS, so a cross-origin 405 carries the CORS headers.
+  app.use(methodNotAllowed(app.getHttpAdapter().getInstance()));
   app.useBodyParser('json', { limit: config.bodyLimit });
   // Deeply nested bodies (class-transformer and JSON.stringify recurse per level) → 400, not a stack overflow.
   app.use(jsonDepthGuard);

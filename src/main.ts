@@ -20,6 +20,16 @@ function configOrExit(): AppConfig {
   }
 }
 
+/** The one-line explanation of a listen error the operator can fix (port taken, no privilege); undefined for others. */
+function listenFailure(err: unknown, port: number): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') {
+    return `Cannot listen on port ${port}: it is already in use (EADDRINUSE) — stop the other process or set PORT to a free port.`;
+  }
+  if (code === 'EACCES') return `Cannot listen on port ${port}: permission denied (EACCES) — set PORT to a port above 1023.`;
+  return undefined;
+}
+
 async function bootstrap(): Promise<void> {
   const config = configOrExit();
   const demo = process.argv.includes('--demo');
@@ -37,7 +47,16 @@ async function bootstrap(): Promise<void> {
     process.exit(1);
   }
   if (demo) await app.get(DemoDataService).seedIfEmpty();
-  await app.listen(config.port);
+  try {
+    await app.listen(config.port);
+  } catch (err) {
+    const message = listenFailure(err, config.port);
+    if (message === undefined) throw err;
+    // One line instead of a stack trace; the exit code says it failed.
+    process.stderr.write(`${message}\n`);
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  }
   // The bound port (PORT=0 lets the system pick one).
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = `http://localhost:${port}/${API_PREFIX}`;
@@ -47,7 +66,7 @@ async function bootstrap(): Promise<void> {
     lines.push(
       `Development token (tenant ${DEMO_TENANT}, TENANT_STATISTICS + statistics:ingest, 12 h) — paste it into "Authorize":`,
       token,
-      `Try: curl -H "Authorization: Bearer <token>" ${url}/modules`,
+      `Try: curl -H "Authorization: Bearer ${token}" ${url}/modules`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);

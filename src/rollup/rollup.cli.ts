@@ -1,4 +1,5 @@
-// npm run rollup -- [--as-of <ISO instant>] [--tenant <id>] [--dry-run] [--chunk-rows <n>]
+// npm run rollup -- --dry-run
+// usage: npm run rollup -- [--as-of <ISO 8601 instant>] [--tenant <id>] [--dry-run] [--chunk-rows <n>]
 // One rollup pass now (or as if it were --as-of), with a progress line and a summary.
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
@@ -9,7 +10,13 @@ import { Database } from '../database/database.service';
 import { SummaryService } from '../summary/summary.service';
 import { RollupService } from './rollup.service';
 
-const USAGE = 'usage: npm run rollup -- [--as-of <ISO 8601 instant>] [--tenant <id>] [--dry-run] [--chunk-rows <n>]';
+const USAGE =
+  'usage: npm run rollup -- [--as-of <ISO 8601 instant>] [--tenant <id>] [--dry-run] [--chunk-rows <n>]\n' +
+  '  --as-of <instant>  roll up as if it were then (e.g. 2026-06-01T00:00:00Z; default now)\n' +
+  '  --tenant <id>      only this tenant\n' +
+  '  --dry-run          count what would change, change nothing\n' +
+  '  --chunk-rows <n>   rows per transaction (default 5000)\n' +
+  'example: npm run rollup -- --dry-run';
 
 function fail(message: string, code = 2): never {
   console.error(message);
@@ -31,6 +38,10 @@ function parseArgs(argv: string[]) {
       if (!/^[1-9]\d*$/.test(v)) fail(`--chunk-rows must be a positive integer\n${USAGE}`);
       opts.chunkRows = Number(v);
     } else if (arg === '--dry-run') opts.dryRun = true;
+    else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (arg.startsWith('[')) fail(`unknown argument ${arg} (brackets in the usage mark optional parts: leave them out)\n${USAGE}`);
     else fail(`unknown argument ${arg}\n${USAGE}`);
   }
   return opts;

@@ -144,4 +144,23 @@ describe('CSV export limits (429 + Retry-After)', () => {
     expect(bad.status).toBe(400);
     await inFlight(2);
   });
+
+  it('HEAD on a CSV route answers the download headers without taking a slot, also when the limit is reached', async () => {
+    await startExport(1);
+    await startExport(1);
+    await inFlight(2);
+    const head = await t.http
+      .head(`${API}/tenants/1/configurations?format=csv&from=2026-05-01T00:00:00.000Z&to=2026-05-21T00:00:00.000Z`)
+      .set(t.auth([1]));
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(head.headers['content-disposition']).toBe(
+      'attachment; filename="tenant-1-configurations-2026-05-01T000000Z_2026-05-21T000000Z.csv"',
+    );
+    expect(head.headers['retry-after']).toBeUndefined();
+    await inFlight(2);
+    // A GET beside them is still refused: HEAD neither took nor freed a slot.
+    const third = await startExport(1);
+    expect(third.res.statusCode).toBe(429);
+  });
 });

@@ -111,6 +111,8 @@ export interface ServiceOptions {
   env?: Record<string, string>;
   /** How long to wait for health/ready (default 30 s). */
   readyTimeoutMs?: number;
+  /** Arguments after `dist/main.js` (e.g. `--demo`, as `npm start` passes). */
+  args?: string[];
 }
 
 export interface ServiceExit {
@@ -189,6 +191,16 @@ export class ServiceProcess {
     }
   }
 
+  /**
+   * Spawns `node dist/main.js` on `port` without waiting for it to be ready: for a start that is
+   * expected to fail (e.g. the port is taken). {@link waitExit} tells how it ended.
+   */
+  static launch(opts: ServiceOptions & { port: number }): ServiceProcess {
+    checkedMain ??= compiledMain();
+    installExitHandler();
+    return ServiceProcess.spawn(checkedMain, opts.port, opts);
+  }
+
   private static spawn(main: string, port: number, opts: ServiceOptions): ServiceProcess {
     // Built from scratch: no inherited DATABASE_URL, JWT_* or NODE_ENV can redirect the service.
     const env: Record<string, string> = {
@@ -203,7 +215,7 @@ export class ServiceProcess {
     if (opts.database.type === 'mysql') env.DATABASE_URL = opts.database.url;
     else env.SQLITE_PATH = opts.database.path;
     const config = loadConfig(env);
-    const child = spawn(process.execPath, ['--import', WATCHDOG, main], { cwd: process.cwd(), env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', WATCHDOG, main, ...(opts.args ?? [])], { cwd: process.cwd(), env, stdio: ['pipe', 'pipe', 'pipe'] });
     running.add(child);
     return new ServiceProcess(child, port, config);
   }

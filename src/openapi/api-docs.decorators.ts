@@ -39,6 +39,9 @@ export const HEADERS = {
       required: true,
       schema: { type: 'string' },
     },
+  },
+  /** JSON answers of the routes other than the read routes (the catalog, health, the writes). */
+  jsonEtag: {
     ETag: {
       description: 'A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304',
       required: false,
@@ -86,6 +89,18 @@ export const HEADERS = {
 
 export type ErrorStatus = 400 | 401 | 403 | 406 | 413 | 429 | 500 | 503;
 
+/** What each error looks like (Swagger UI shows it under the status). */
+const ERROR_EXAMPLES: Record<ErrorStatus, { statusCode: number; error: string; message: string }> = {
+  400: { statusCode: 400, error: 'Bad Request', message: 'limit must be at most 10000' },
+  401: { statusCode: 401, error: 'Unauthorized', message: 'Invalid or missing bearer token (No auth token)' },
+  403: { statusCode: 403, error: 'Forbidden', message: 'This token lacks the right TENANT_STATISTICS for tenant 2' },
+  406: { statusCode: 406, error: 'Not Acceptable', message: 'Accept allows neither application/json nor text/csv (or use ?format=csv|json)' },
+  413: { statusCode: 413, error: 'Payload Too Large', message: 'The request body is larger than BODY_LIMIT (2mb)' },
+  429: { statusCode: 429, error: 'Too Many Requests', message: 'Too many concurrent CSV exports for tenant 1: 2 running, the limit is 2 (EXPORT_MAX_CONCURRENT_PER_TENANT); retry after 10 s' },
+  500: { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error (request id 6f1c…)' },
+  503: { statusCode: 503, error: 'Service Unavailable', message: 'The database is unavailable; retry later' },
+};
+
 const RETRY_AFTER_SECONDS: Partial<Record<ErrorStatus, number>> = { 429: 10, 503: 5 };
 
 /**
@@ -100,7 +115,7 @@ export function ApiErrors(errors: Partial<Record<ErrorStatus, string>>): MethodD
     const response: ResponseObject = {
       description: description ?? '',
       headers: { ...HEADERS.requestId, ...HEADERS.errorCache, ...(retry ? HEADERS.retryAfter(retry) : {}) },
-      content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) } } },
+      content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) }, example: ERROR_EXAMPLES[status] } },
     };
     return ApiResponse({ status, ...response });
   });
@@ -187,7 +202,7 @@ export function ApiNotModified(): MethodDecorator & ClassDecorator {
   return ApiResponse({
     status: 304,
     description: 'Not modified: If-None-Match names the ETag of the current JSON answer (no body)',
-    headers: { ...HEADERS.requestId },
+    headers: { ...HEADERS.requestId, ...HEADERS.jsonEtag },
   });
 }
 
@@ -198,7 +213,7 @@ export function ApiJsonResponse(status: 200 | 202, description: string, type: Ty
     ApiResponse({
       status,
       description,
-      headers: { ...HEADERS.requestId },
+      headers: { ...HEADERS.requestId, ...HEADERS.jsonEtag },
       content: { 'application/json': { schema: { $ref: getSchemaPath(type) } } },
     }),
   );

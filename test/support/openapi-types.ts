@@ -567,13 +567,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error (request id 6f1c…)",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -582,8 +587,6 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
                     "Retry-After": number;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -591,6 +594,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database is unavailable; retry later",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -634,13 +644,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error (request id 6f1c…)",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -653,8 +668,6 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
                     "Retry-After": number;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -662,6 +675,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database is unavailable; retry later",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -705,13 +725,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Invalid or missing bearer token (No auth token)",
+                     *       "statusCode": 401
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -720,13 +745,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error (request id 6f1c…)",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -735,8 +765,6 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
                     "Retry-After": number;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -744,6 +772,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database is unavailable; retry later",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -785,13 +820,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "limit must be at most 10000",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -800,13 +840,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Invalid or missing bearer token (No auth token)",
+                     *       "statusCode": 401
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -815,13 +860,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This token lacks the right TENANT_STATISTICS for tenant 2",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -830,13 +880,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Payload Too Large",
+                     *       "message": "The request body is larger than BODY_LIMIT (2mb)",
+                     *       "statusCode": 413
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -845,13 +900,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error (request id 6f1c…)",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -860,8 +920,6 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
                     "Retry-After": number;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -869,6 +927,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database is unavailable; retry later",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -968,13 +1033,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "limit must be at most 10000",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -983,13 +1053,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Invalid or missing bearer token (No auth token)",
+                     *       "statusCode": 401
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -998,13 +1073,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This token lacks the right TENANT_STATISTICS for tenant 2",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1013,13 +1093,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Acceptable",
+                     *       "message": "Accept allows neither application/json nor text/csv (or use ?format=csv|json)",
+                     *       "statusCode": 406
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1028,8 +1113,6 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description Seconds to wait before retrying (10 here) */
                     "Retry-After": number;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1037,6 +1120,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many concurrent CSV exports for tenant 1: 2 running, the limit is 2 (EXPORT_MAX_CONCURRENT_PER_TENANT); retry after 10 s",
+                     *       "statusCode": 429
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1045,13 +1135,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error (request id 6f1c…)",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1060,8 +1155,6 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
                     "Retry-After": number;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1069,6 +1162,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database is unavailable; retry later",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1164,13 +1264,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "limit must be at most 10000",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1179,13 +1284,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Invalid or missing bearer token (No auth token)",
+                     *       "statusCode": 401
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1194,13 +1304,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This token lacks the right TENANT_STATISTICS for tenant 2",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1209,13 +1324,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Acceptable",
+                     *       "message": "Accept allows neither application/json nor text/csv (or use ?format=csv|json)",
+                     *       "statusCode": 406
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1224,8 +1344,6 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description Seconds to wait before retrying (10 here) */
                     "Retry-After": number;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1233,6 +1351,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many concurrent CSV exports for tenant 1: 2 running, the limit is 2 (EXPORT_MAX_CONCURRENT_PER_TENANT); retry after 10 s",
+                     *       "statusCode": 429
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1241,13 +1366,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error (request id 6f1c…)",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1256,8 +1386,6 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
                     "Retry-After": number;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1265,6 +1393,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database is unavailable; retry later",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1360,13 +1495,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "limit must be at most 10000",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1375,13 +1515,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Invalid or missing bearer token (No auth token)",
+                     *       "statusCode": 401
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1390,13 +1535,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This token lacks the right TENANT_STATISTICS for tenant 2",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1405,13 +1555,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Acceptable",
+                     *       "message": "Accept allows neither application/json nor text/csv (or use ?format=csv|json)",
+                     *       "statusCode": 406
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1420,8 +1575,6 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description Seconds to wait before retrying (10 here) */
                     "Retry-After": number;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1429,6 +1582,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many concurrent CSV exports for tenant 1: 2 running, the limit is 2 (EXPORT_MAX_CONCURRENT_PER_TENANT); retry after 10 s",
+                     *       "statusCode": 429
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1437,13 +1597,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error (request id 6f1c…)",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1452,8 +1617,6 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
                     "Retry-After": number;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1461,6 +1624,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database is unavailable; retry later",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1501,13 +1671,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "limit must be at most 10000",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1516,13 +1691,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Invalid or missing bearer token (No auth token)",
+                     *       "statusCode": 401
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1531,13 +1711,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This token lacks the right TENANT_STATISTICS for tenant 2",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1546,13 +1731,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Payload Too Large",
+                     *       "message": "The request body is larger than BODY_LIMIT (2mb)",
+                     *       "statusCode": 413
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1561,13 +1751,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error (request id 6f1c…)",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1576,8 +1771,6 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
                     "Retry-After": number;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1585,6 +1778,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database is unavailable; retry later",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1624,13 +1824,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "limit must be at most 10000",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1639,13 +1844,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Invalid or missing bearer token (No auth token)",
+                     *       "statusCode": 401
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1654,13 +1864,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This token lacks the right TENANT_STATISTICS for tenant 2",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1669,13 +1884,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Payload Too Large",
+                     *       "message": "The request body is larger than BODY_LIMIT (2mb)",
+                     *       "statusCode": 413
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1684,13 +1904,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error (request id 6f1c…)",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1699,8 +1924,6 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
                     "Retry-After": number;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1708,6 +1931,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database is unavailable; retry later",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1728,8 +1958,6 @@ export interface operations {
             /** @description Erased (or never known) */
             204: {
                 headers: {
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
@@ -1741,13 +1969,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "limit must be at most 10000",
+                     *       "statusCode": 400
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1756,13 +1989,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Invalid or missing bearer token (No auth token)",
+                     *       "statusCode": 401
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1771,13 +2009,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This token lacks the right TENANT_STATISTICS for tenant 2",
+                     *       "statusCode": 403
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1786,13 +2029,18 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
                     "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error (request id 6f1c…)",
+                     *       "statusCode": 500
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
@@ -1801,8 +2049,6 @@ export interface operations {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
                     "Cache-Control"?: string;
-                    /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
-                    ETag?: string;
                     /** @description Seconds to wait before retrying (5 here) */
                     "Retry-After": number;
                     /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
@@ -1810,6 +2056,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database is unavailable; retry later",
+                     *       "statusCode": 503
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };

@@ -95,7 +95,7 @@ const ERROR_EXAMPLES: Record<ErrorStatus, { statusCode: number; error: string; m
   401: { statusCode: 401, error: 'Unauthorized', message: 'Invalid or missing bearer token (No auth token)' },
   403: { statusCode: 403, error: 'Forbidden', message: 'This token lacks the right TENANT_STATISTICS for tenant 2' },
   406: { statusCode: 406, error: 'Not Acceptable', message: 'Accept allows neither application/json nor text/csv (or use ?format=csv|json)' },
-  413: { statusCode: 413, error: 'Payload Too Large', message: 'The request body is larger than BODY_LIMIT (2mb)' },
+  413: { statusCode: 413, error: 'Payload Too Large', message: 'Request body is larger than the accepted limit (BODY_LIMIT)' },
   429: { statusCode: 429, error: 'Too Many Requests', message: 'Too many concurrent CSV exports for tenant 1: 2 running, the limit is 2 (EXPORT_MAX_CONCURRENT_PER_TENANT); retry after 10 s' },
   500: { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error (request id 6f1c…)' },
   503: { statusCode: 503, error: 'Service Unavailable', message: 'The database is unavailable; retry later' },

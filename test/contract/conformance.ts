@@ -1,3 +1,4 @@
+import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpenAPIBackend } from 'openapi-backend';
@@ -52,7 +53,8 @@ export class Conformance {
     this.document = JSON.parse(text);
     const strict: OpenAPIV3.Document = JSON.parse(text);
     closeObjectSchemas(strict.components);
-    this.api = new OpenAPIBackend({ definition: strict, strict: true, quick: false, validate: true });
+    // Formats (date-time, …) are checked too: Ajv ignores them without ajv-formats.
+    this.api = new OpenAPIBackend({ definition: strict, strict: true, quick: false, validate: true, customizeAjv: (ajv) => addFormats(ajv) });
   }
 
   async init(): Promise<void> {

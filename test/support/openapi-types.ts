@@ -888,7 +888,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Payload Too Large",
-                     *       "message": "The request body is larger than BODY_LIMIT (2mb)",
+                     *       "message": "Request body is larger than the accepted limit (BODY_LIMIT)",
                      *       "statusCode": 413
                      *     }
                      */
@@ -1739,7 +1739,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Payload Too Large",
-                     *       "message": "The request body is larger than BODY_LIMIT (2mb)",
+                     *       "message": "Request body is larger than the accepted limit (BODY_LIMIT)",
                      *       "statusCode": 413
                      *     }
                      */
@@ -1892,7 +1892,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Payload Too Large",
-                     *       "message": "The request body is larger than BODY_LIMIT (2mb)",
+                     *       "message": "Request body is larger than the accepted limit (BODY_LIMIT)",
                      *       "statusCode": 413
                      *     }
                      */

@@ -20,18 +20,10 @@ for d in "$(dirname "$(dirname "$NODE_BIN")")/include/node" /usr/include/node /u
 done
 [ -n "$NODE_INCLUDE" ] || { echo "base-images: no node headers (include/node/node_version.h) found" >&2; exit 1; }
 
-make_image() { # <tag> <extra packages, comma-separated or empty>
-  local tag=$1 include=$2 name="docker.io/library/node:$1"
-  if podman image exists "$name"; then
-    echo "== base image $name present"
-    return
-  fi
-  local started=$SECONDS root
-  root=$(mktemp -d /tmp/standin-root.XXXXXX)
-  echo "== building stand-in $name (debootstrap minbase bookworm${include:+ + $include})"
-  debootstrap --variant=minbase ${include:+--include="$include"} bookworm "$root" "$MIRROR" >"$root.log" 2>&1 || {
-    tail -n 30 "$root.log" >&2; echo "base-images: debootstrap failed for $tag" >&2; exit 1; }
-  # The official images' apt sources (updates and security too).
+# <root dir> <tag>: the official images' apt sources, node/npm/headers under /usr/local, the node
+# user, then `podman import` as docker.io/library/node:<tag>.
+finish_image() {
+  local root=$1 tag=$2
   rm -f "$root/etc/apt/sources.list"
   cat >"$root/etc/apt/sources.list.d/debian.sources" <<SRC
 Types: deb
@@ -54,16 +46,37 @@ SRC
   ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
   chroot "$root" groupadd --gid 1000 node
   chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
-  rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/lib/apt/lists/"* "$root/tmp/"*
+  rm -rf "$root/var/cache/apt/archives/"*.deb "$root/var/cache/apt/"*.bin "$root/var/lib/apt/lists/"* "$root/tmp/"*
   tar -C "$root" -c . | podman import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change "ENV NODE_VERSION=$(node -p process.versions.node)" \
     --change 'CMD ["node"]' \
     --message "local stand-in for node:$tag (debootstrap bookworm + the host's node $(node --version))" \
-    --quiet - "$name" >/dev/null
-  rm -rf "$root" "$root.log"
-  echo "== stand-in $name built in $((SECONDS - started)) s, $(podman image inspect --format '{{.Size}}' "$name" | awk '{printf "%.0f MB", $1/1e6}')"
+    --quiet - "docker.io/library/node:$tag" >/dev/null
+  echo "== stand-in docker.io/library/node:$tag: $(podman image inspect --format '{{.Size}}' "docker.io/library/node:$tag" | awk '{printf "%.0f MB", $1/1e6}')"
 }
 
-make_image "$NODE_MAJOR-bookworm-slim" ""
-make_image "$NODE_MAJOR-bookworm" "python3,make,g++"
+slim=$NODE_MAJOR-bookworm-slim
+full=$NODE_MAJOR-bookworm
+have_slim=$(podman image exists "docker.io/library/node:$slim" && echo yes || echo no)
+have_full=$(podman image exists "docker.io/library/node:$full" && echo yes || echo no)
+if [ "$have_slim" = yes ] && [ "$have_full" = yes ]; then
+  echo "== base images node:$slim and node:$full present"
+  exit 0
+fi
+started=$SECONDS
+work=$(mktemp -d /tmp/standin.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+# One debootstrap for both: the build tag is the same root plus python3, make and g++.
+echo "== building stand-ins for node:$slim / node:$full (debootstrap --variant=minbase bookworm)"
+debootstrap --variant=minbase bookworm "$work/slim" "$MIRROR" >"$work/debootstrap.log" 2>&1 || {
+  tail -n 30 "$work/debootstrap.log" >&2; echo "base-images: debootstrap failed" >&2; exit 1; }
+if [ "$have_full" = no ]; then
+  cp -a "$work/slim" "$work/full"
+  chroot "$work/full" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 make g++ >/dev/null' \
+    >"$work/apt.log" 2>&1 || { tail -n 30 "$work/apt.log" >&2; echo "base-images: installing python3 make g++ failed" >&2; exit 1; }
+  finish_image "$work/full" "$full"
+fi
+if [ "$have_slim" = no ]; then finish_image "$work/slim" "$slim"; fi
+rm -rf "$work"
+echo "== stand-ins built in $((SECONDS - started)) s"

@@ -138,7 +138,7 @@ set +e
 out=$(pod run --name "$NAME-noenv" "$IMAGE" 2>&1 | grep -v systemd)
 set -e
 code=$(pod inspect --format '{{.State.ExitCode}}' "$NAME-noenv")
-[ "$code" = 1 ] && grep -q 'JWT_SECRET or JWT_PUBLIC_KEY must be set in production' <<<"$out" || { echo "$out" >&2; fail "without JWT_SECRET: exit $code"; }
+[ "$code" = 1 ] && grep -q -E 'JWT_SECRET or JWT_PUBLIC_KEY( or JWT_JWKS_URL)? must be set in production' <<<"$out" || { echo "$out" >&2; fail "without JWT_SECRET: exit $code"; }
 echo "   ok  exit code 1: $out"
 pod rm -f "$NAME-noenv" >/dev/null 2>&1
 

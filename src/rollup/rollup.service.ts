@@ -22,8 +22,11 @@ export interface RollupOptions {
   dryRun?: boolean;
   /** Rows per transaction (default 5000). */
   chunkRows?: number;
-  /** Called after every chunk. */
-  onProgress?: (p: RollupProgress) => void;
+  /**
+   * Called after every chunk, once it has committed; the pass awaits a returned promise before
+   * its next chunk (the tests pause a pass there, holding the lease, at a known point).
+   */
+  onProgress?: (p: RollupProgress) => void | Promise<void>;
   /** Stops the pass between two chunks (shutdown). */
   signal?: AbortSignal;
 }
@@ -141,7 +144,7 @@ export class RollupService {
       for (const s of steps) {
         for (const tenant of tenants) {
           const progress: RollupProgress = { step: s.step, tenant, rowsRead: 0, rowsWritten: 0, rowsDeleted: 0 };
-          const onChunk = (read: number, written: number, deleted: number, chunkPeriods: string[]) => {
+          const onChunk = async (read: number, written: number, deleted: number, chunkPeriods: string[]) => {
             progress.rowsRead += read;
             progress.rowsWritten += written;
             progress.rowsDeleted += deleted;
@@ -149,7 +152,7 @@ export class RollupService {
             summary.rowsWritten += written;
             summary.rowsDeleted += deleted;
             for (const p of chunkPeriods) periods.add(`${tenant}:${s.to}:${p}`);
-            opts.onProgress?.({ ...progress });
+            await opts.onProgress?.({ ...progress });
           };
           if (opts.dryRun) await this.simulate(tenant, s.from, s.cutoff, opts.chunkRows ?? 5000, onChunk);
           else {
@@ -162,7 +165,7 @@ export class RollupService {
                 return this.compactChunk(em, tenant, s.from, s.to, s.cutoff, opts.chunkRows ?? 5000);
               });
               if (done.read === 0) break;
-              onChunk(done.read, done.written, done.read, done.periods);
+              await onChunk(done.read, done.written, done.read, done.periods);
               await yieldToEventLoop();
             }
           }
@@ -287,7 +290,7 @@ export class RollupService {
     level: AggregationLevel,
     cutoff: Date,
     limit: number,
-    onChunk: (read: number, written: number, deleted: number, periods: string[]) => void,
+    onChunk: (read: number, written: number, deleted: number, periods: string[]) => Promise<void>,
   ): Promise<void> {
     const monthly = level === AggregationLevel.Daily;
     const levels = monthly ? [AggregationLevel.RealTime, AggregationLevel.Daily] : [level];
@@ -309,7 +312,7 @@ export class RollupService {
       }
       const groups = [...this.group(rows, level + 1).entries()].filter(([id]) => !seen.has(id));
       groups.forEach(([id]) => seen.add(id));
-      onChunk(read, groups.length, read, [...new Set(groups.map(([, g]) => g.period.toISOString()))]);
+      await onChunk(read, groups.length, read, [...new Set(groups.map(([, g]) => g.period.toISOString()))]);
       await yieldToEventLoop();
       const last = rows[rows.length - 1];
       after = { created: toInstant(last.created), id: last.id };

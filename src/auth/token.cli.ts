@@ -1,7 +1,9 @@
 // npm run token -- --tenant 7 [--tenant 8] [--ingest] [--hours 12]
 // Prints a token signed with the development secret (refused for any other key).
+import 'reflect-metadata';
+import { createCliContext } from '../cli/cli.module';
+import { AppConfig, loadConfig } from '../config/app-config';
 import { developmentToken } from './development-token';
-import { loadConfig } from '../config/app-config';
 
 const args = process.argv.slice(2);
 const tenants: number[] = [];
@@ -20,9 +22,20 @@ if (tenants.length === 0 || tenants.some((t) => !Number.isSafeInteger(t) || t < 
   console.error('usage: npm run token -- --tenant <id> [--tenant <id> …] [--ingest] [--hours <n>]');
   process.exit(2);
 }
-const config = loadConfig(process.env);
-if (!config.jwt.usesDevelopmentSecret) {
-  console.error('npm run token only signs with the development secret; unset JWT_SECRET / JWT_PUBLIC_KEY');
-  process.exit(1);
+
+async function main(): Promise<void> {
+  // The configuration from the container (no database): the same AppConfig the service gets.
+  const app = await createCliContext(loadConfig(process.env), { database: false });
+  const config = app.get(AppConfig);
+  await app.close();
+  if (!config.jwt.usesDevelopmentSecret) {
+    console.error('npm run token only signs with the development secret; unset JWT_SECRET / JWT_PUBLIC_KEY');
+    process.exit(1);
+  }
+  console.log(developmentToken(config, { tenants, ingest, expiresInSeconds: Math.round(hours * 3600) }));
 }
-console.log(developmentToken(config, { tenants, ingest, expiresInSeconds: Math.round(hours * 3600) }));
+
+main().catch((err) => {
+  console.error(`token failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Calendar } from '../common/calendar';
+import { keyHash } from '../common/key-hash';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database.service';
 import { AggregationLevel, UserActionEntity } from '../database/entities';
@@ -220,7 +220,7 @@ export class RollupService {
         toStringOrNull(r.actionId),
         toStringOrNull(r.actionParameter),
       ];
-      const key = createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32);
+      const key = keyHash(values);
       const id = `${period.getTime()}:${key}`;
       const g = groups.get(id);
       if (g) g.count += toInt(r.count);

@@ -1,8 +1,32 @@
-// DataSource for the TypeORM CLI (migration:generate / migration:run). Built from the same
-// options as the app: DATABASE_URL picks MySQL, otherwise the embedded SQLite file.
+// DataSource for the TypeORM CLI (migration:generate / migration:run), built from the same
+// options as the app. Each `npm run migration:*:<dialect>` script sets MIGRATION_TARGET, and
+// the target must agree with the environment: `:mysql` needs a mysql:// DATABASE_URL, `:sqlite`
+// refuses one. The database it will touch is printed before anything runs.
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadConfig } from './src/config/app-config';
-import { buildDataSourceOptions } from './src/database/data-source-options';
+import { ConfigError, loadConfig, loadMigrationTarget } from './src/config/app-config';
+import { schemaToolOptions } from './src/database/schema-tools';
 
-export default new DataSource(buildDataSourceOptions(loadConfig(process.env)));
+async function cliDataSource(): Promise<DataSource> {
+  let config;
+  try {
+    loadMigrationTarget(process.env);
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const db = config.database;
+  if (db.type === 'mysql') {
+    const url = new URL(db.url);
+    console.error(`target: MySQL/MariaDB database "${url.pathname.slice(1)}" on ${url.host}`);
+  } else {
+    console.error(`target: SQLite file ${db.path}`);
+  }
+  return new DataSource(await schemaToolOptions(config));
+}
+
+export const dataSource = cliDataSource();

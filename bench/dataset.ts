@@ -1,10 +1,10 @@
 // Deterministic benchmark dataset, written through the service's own ingestion path
 // (IngestionService, batches of 1000, idempotent on eventId) and then compacted by the real
-// rollup pass. See bench/README.md.
-import { FixedClock } from '../src/common/clock';
+// rollup pass; the services come from Nest's container (src/cli/cli.module.ts). See bench/README.md.
+import { INestApplicationContext } from '@nestjs/common';
+import { Clock, FixedClock } from '../src/common/clock';
 import { mulberry32 } from '../src/common/prng';
 import { AppConfig } from '../src/config/app-config';
-import { Database } from '../src/database/database.service';
 import { DirectoryService } from '../src/directory/directory.service';
 import { UserActionEventDto } from '../src/ingestion/dto/ingest-user-actions.dto';
 import { IngestionService } from '../src/ingestion/ingestion.service';
@@ -92,14 +92,20 @@ export interface Progress {
   (done: number, total: number): void;
 }
 
-/** Writes the dataset. Returns the number of events ingested. */
-export async function generateDataset(db: Database, config: AppConfig, spec: DatasetSpec, progress: Progress): Promise<number> {
+/**
+ * Writes the dataset through the services of `app`, a CLI context (`createCliContext`) made with
+ * a {@link FixedClock}: ingestion's window check runs against it, set just after each batch.
+ * Returns the number of events ingested.
+ */
+export async function generateDataset(app: INestApplicationContext, spec: DatasetSpec, progress: Progress): Promise<number> {
   const size = datasetSize(spec);
-  const clock = new FixedClock(spec.now);
-  const summary = new SummaryService(db, config);
-  await summary.ensureZone(config.timeZone);
-  const ingestion = new IngestionService(db, clock, config, summary);
-  const directory = new DirectoryService(db, clock);
+  const injected = app.get(Clock);
+  if (!(injected instanceof FixedClock)) throw new Error('generateDataset needs a context made with a FixedClock');
+  const clock: FixedClock = injected;
+  clock.set(spec.now);
+  await app.get(SummaryService).ensureZone(app.get(AppConfig).timeZone);
+  const ingestion = app.get(IngestionService);
+  const directory = app.get(DirectoryService);
   const factory = new EventFactory(spec.seed);
   const total = size.largeRecent + size.largeHistoryPerMonth * size.historyMonths + size.smallRecent * SMALL_TENANTS;
   let done = 0;
@@ -142,8 +148,6 @@ export async function generateDataset(db: Database, config: AppConfig, spec: Dat
 }
 
 /** Compacts the history with the real rollup pass, as of the dataset's now. */
-export async function rollUpDataset(db: Database, config: AppConfig, spec: DatasetSpec, progress: (rows: number) => void) {
-  const summary = new SummaryService(db, config);
-  const rollup = new RollupService(db, config, summary);
-  return rollup.run({ asOf: spec.now, onProgress: (p) => progress(p.rowsRead) });
+export async function rollUpDataset(app: INestApplicationContext, spec: DatasetSpec, progress: (rows: number) => void) {
+  return app.get(RollupService).run({ asOf: spec.now, onProgress: (p) => progress(p.rowsRead) });
 }

@@ -12,9 +12,10 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { sign } from 'jsonwebtoken';
 import { createConnection, Connection } from 'mysql2/promise';
+import { DataSource } from 'typeorm';
+import { createCliContext } from '../src/cli/cli.module';
+import { FixedClock } from '../src/common/clock';
 import { loadConfig } from '../src/config/app-config';
-import { openDataSource } from '../src/database/data-source-options';
-import { Database } from '../src/database/database.service';
 import { DatasetSpec, datasetSize, EventFactory, generateDataset, LARGE_TENANT, rollUpDataset } from './dataset';
 
 const args = process.argv.slice(2);
@@ -88,11 +89,11 @@ async function prepareDataset(scale: number): Promise<DatasetSpec> {
   await conn.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   const spec: DatasetSpec = { ...wanted, now: new Date() };
   const config = loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'warn' });
-  const ds = await openDataSource(config, { statementTimeout: false });
-  const db = new Database(ds);
+  const app = await createCliContext(config, { clock: new FixedClock(spec.now) });
+  const ds = app.get(DataSource);
   const t0 = performance.now();
   let lastBar = 0;
-  const n = await generateDataset(db, config, spec, (done, total) => {
+  const n = await generateDataset(app, spec, (done, total) => {
     if (done - lastBar >= 20000 || done === total) {
       lastBar = done;
       bar(`generate scale ${scale}`, done, total, t0);
@@ -102,7 +103,7 @@ async function prepareDataset(scale: number): Promise<DatasetSpec> {
   const genSecs = (performance.now() - t0) / 1000;
   const t1 = performance.now();
   let lastShown = 0;
-  const summary = await rollUpDataset(db, config, spec, (rows) => {
+  const summary = await rollUpDataset(app, spec, (rows) => {
     if (performance.now() - lastShown > 2000) {
       lastShown = performance.now();
       process.stderr.write(`rollup: ${rows} rows read for the current tenant/step\n`);
@@ -112,7 +113,7 @@ async function prepareDataset(scale: number): Promise<DatasetSpec> {
   console.error(`generated ${n} events in ${genSecs.toFixed(1)} s (${Math.round(n / genSecs)} ev/s); rollup ${summary.rowsRead} rows in ${rollSecs.toFixed(1)} s (${Math.round(summary.rowsRead / rollSecs)} rows/s)`);
   await ds.query('CREATE TABLE bench_meta (spec TEXT NOT NULL)');
   await ds.query('INSERT INTO bench_meta (spec) VALUES (?)', [JSON.stringify({ ...spec, generateSeconds: genSecs, rollup: summary })]);
-  await ds.destroy();
+  await app.close();
   await conn.end();
   return spec;
 }

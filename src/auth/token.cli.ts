@@ -1,8 +1,10 @@
 // npm run token -- --tenant 7 --ingest
 // usage: npm run token -- --tenant <id> [--tenant <id> …] [--ingest] [--hours <n>]
 // Prints a token signed with the development secret (refused for any other key).
+import 'reflect-metadata';
+import { createCliContext } from '../cli/cli.module';
+import { AppConfig, loadConfig } from '../config/app-config';
 import { developmentToken } from './development-token';
-import { loadConfig } from '../config/app-config';
 
 const USAGE =
   'usage: npm run token -- --tenant <id> [--tenant <id> …] [--ingest] [--hours <n>]\n' +
@@ -38,9 +40,20 @@ for (let i = 0; i < args.length; i++) {
   else fail(`unknown argument ${arg}`);
 }
 if (tenants.length === 0) fail('--tenant is required');
-const config = loadConfig(process.env);
-if (!config.jwt.usesDevelopmentSecret) {
-  console.error('npm run token only signs with the development secret; unset JWT_SECRET / JWT_PUBLIC_KEY / JWT_JWKS_URL');
-  process.exit(1);
+
+async function main(): Promise<void> {
+  // The configuration from the container (no database): the same AppConfig the service gets.
+  const app = await createCliContext(loadConfig(process.env), { database: false });
+  const config = app.get(AppConfig);
+  await app.close();
+  if (!config.jwt.usesDevelopmentSecret) {
+    console.error('npm run token only signs with the development secret; unset JWT_SECRET / JWT_PUBLIC_KEY / JWT_JWKS_URL');
+    process.exit(1);
+  }
+  console.log(developmentToken(config, { tenants, ingest, expiresInSeconds: Math.round(hours * 3600) }));
 }
-console.log(developmentToken(config, { tenants, ingest, expiresInSeconds: Math.round(hours * 3600) }));
+
+main().catch((err) => {
+  console.error(`token failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

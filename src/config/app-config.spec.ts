@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './app-config';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig, loadMigrationTarget, loadSchemaCheckUrl } from './app-config';
 
 /** Runs loadConfig and returns the ConfigError it throws (fails the test when it throws nothing or something else). */
 function configError(env: Record<string, string>): ConfigError {
@@ -389,5 +389,52 @@ describe('loadConfig', () => {
       expect(loadConfig({ JWT_SECRET: DEVELOPMENT_JWT_SECRET }).jwt.usesDevelopmentSecret).toBe(true);
       expect(loadConfig({ JWT_SECRET: 'short' }).jwt).toMatchObject({ key: 'short', usesDevelopmentSecret: false });
     });
+  });
+});
+
+describe('loadMigrationTarget (ormconfig.ts, the migration scripts)', () => {
+  const fails = (env: Record<string, string>, variable: string, message: RegExp) => {
+    let error: unknown;
+    try {
+      loadMigrationTarget(env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as ConfigError).message).toMatch(message);
+  };
+
+  it('takes mysql with a mysql:// DATABASE_URL and sqlite without one', () => {
+    expect(loadMigrationTarget({ MIGRATION_TARGET: 'mysql', DATABASE_URL: 'mysql://u@h:3306/db' })).toBe('mysql');
+    expect(loadMigrationTarget({ MIGRATION_TARGET: 'sqlite', SQLITE_PATH: '/tmp/x.sqlite' })).toBe('sqlite');
+  });
+
+  it('refuses a missing or unknown target', () => {
+    fails({}, 'MIGRATION_TARGET', /^Invalid configuration: MIGRATION_TARGET must be mysql or sqlite, got nothing/);
+    fails({ MIGRATION_TARGET: 'postgres' }, 'MIGRATION_TARGET', /got "postgres"/);
+  });
+
+  it('refuses mysql without DATABASE_URL or with a URL that is not mysql://', () => {
+    fails({ MIGRATION_TARGET: 'mysql' }, 'DATABASE_URL', /^Invalid configuration: DATABASE_URL must be set to the MySQL\/MariaDB database to migrate/);
+    fails({ MIGRATION_TARGET: 'mysql', DATABASE_URL: 'postgres://u@h/db' }, 'DATABASE_URL', /must use mysql:\/\/ \(got postgres:\/\/\)/);
+  });
+
+  it('refuses sqlite while DATABASE_URL is set', () => {
+    fails({ MIGRATION_TARGET: 'sqlite', DATABASE_URL: 'mysql://u@h:3306/db' }, 'DATABASE_URL', /is set, but the :sqlite scripts migrate the SQLite file/);
+  });
+});
+
+describe('loadSchemaCheckUrl (npm run schema:check)', () => {
+  it('defaults to a local test database and takes a mysql:// URL naming a test database', () => {
+    expect(loadSchemaCheckUrl({})).toBe('mysql://root@127.0.0.1:3306/statistics_schema_test');
+    expect(loadSchemaCheckUrl({ SCHEMA_CHECK_DATABASE_URL: 'mysql://u@db:3307/ci_test_schema' })).toBe('mysql://u@db:3307/ci_test_schema');
+  });
+
+  it('refuses a database whose name lacks "test", and a URL that is not mysql://', () => {
+    expect(() => loadSchemaCheckUrl({ SCHEMA_CHECK_DATABASE_URL: 'mysql://u@h:3306/statistics' })).toThrow(
+      'Invalid configuration: SCHEMA_CHECK_DATABASE_URL must name a database containing "test" (it is dropped and re-created), got "statistics"',
+    );
+    expect(() => loadSchemaCheckUrl({ SCHEMA_CHECK_DATABASE_URL: 'sqlite:///tmp/x_test' })).toThrow(/SCHEMA_CHECK_DATABASE_URL must use mysql:\/\//);
   });
 });

@@ -274,3 +274,36 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.cacheMaxAgeSeconds = int(env, 'CACHE_MAX_AGE_SECONDS', 300, 0, 31_536_000);
   return config;
 }
+
+/**
+ * The database a migration script targets (MIGRATION_TARGET, set by each `npm run migration:*`
+ * script, read by `ormconfig.ts`): the TypeORM CLI must never migrate SQLite because
+ * DATABASE_URL was forgotten, nor MySQL from a `:sqlite` script.
+ */
+export function loadMigrationTarget(env: Env = process.env): 'mysql' | 'sqlite' {
+  const target = str(env, 'MIGRATION_TARGET');
+  if (target !== 'mysql' && target !== 'sqlite') {
+    throw new ConfigError(
+      'MIGRATION_TARGET',
+      `must be mysql or sqlite, got ${target === undefined ? 'nothing' : `"${target}"`} (use npm run migration:run:mysql / :sqlite, or migration:generate:mysql / :sqlite)`,
+    );
+  }
+  const dbUrl = str(env, 'DATABASE_URL');
+  if (target === 'mysql') {
+    if (!dbUrl) throw new ConfigError('DATABASE_URL', 'must be set to the MySQL/MariaDB database to migrate (mysql://user:pass@host:3306/db)');
+    mysqlUrl('DATABASE_URL', dbUrl);
+  } else if (dbUrl) {
+    throw new ConfigError('DATABASE_URL', 'is set, but the :sqlite scripts migrate the SQLite file at SQLITE_PATH; unset it, or use the :mysql script');
+  }
+  return target;
+}
+
+/** The database `npm run schema:check` drops, migrates and compares (SCHEMA_CHECK_DATABASE_URL). */
+export function loadSchemaCheckUrl(env: Env = process.env): string {
+  const raw = str(env, 'SCHEMA_CHECK_DATABASE_URL') ?? 'mysql://root@127.0.0.1:3306/statistics_schema_test';
+  const url = new URL(mysqlUrl('SCHEMA_CHECK_DATABASE_URL', raw));
+  if (!url.pathname.includes('test')) {
+    throw new ConfigError('SCHEMA_CHECK_DATABASE_URL', `must name a database containing "test" (it is dropped and re-created), got "${url.pathname.slice(1)}"`);
+  }
+  return raw;
+}

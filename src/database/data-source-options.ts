@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
-import { ENTITIES } from './entities';
+import { entitySchemas } from './entities';
 import { TypeOrmNestLogger } from './typeorm-logger';
 import { InitialSchema1764100000000 as MysqlInitialSchema } from './migrations/mysql/1764100000000-InitialSchema';
 import { Rollup1764200000000 as MysqlRollup } from './migrations/mysql/1764200000000-Rollup';
@@ -13,13 +13,14 @@ import { InitialSchema1764100000000 as SqliteInitialSchema } from './migrations/
 import { Rollup1764200000000 as SqliteRollup } from './migrations/sqlite/1764200000000-Rollup';
 import { Summaries1764300000000 as SqliteSummaries } from './migrations/sqlite/1764300000000-Summaries';
 import { ReadCache1764500000000 as SqliteReadCache } from './migrations/sqlite/1764500000000-ReadCache';
+import { QuotedRowId1764600000000 as SqliteQuotedRowId } from './migrations/sqlite/1764600000000-QuotedRowId';
 
 /** MySQL 8's default sql_mode; set on every connection so MariaDB behaves like MySQL 8. */
 export const MYSQL8_SQL_MODE =
   'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 
 export const MYSQL_MIGRATIONS = [MysqlInitialSchema, MysqlRollup, MysqlSummaries, MysqlSnapshotPlanIds, MysqlReadCache];
-export const SQLITE_MIGRATIONS = [SqliteInitialSchema, SqliteRollup, SqliteSummaries, SqliteReadCache];
+export const SQLITE_MIGRATIONS = [SqliteInitialSchema, SqliteRollup, SqliteSummaries, SqliteReadCache, SqliteQuotedRowId];
 
 export interface DataSourceRole {
   /**
@@ -37,8 +38,8 @@ const REPLICA_CLUSTER = { canRetry: true, removeNodeErrorCount: 1, restoreNodeTi
  * the rollup CLI, the tests and the benchmark all call this.
  */
 export function buildDataSourceOptions(config: AppConfig, role: DataSourceRole = { statementTimeout: true }): DataSourceOptions {
-  const common = { entities: ENTITIES, synchronize: false, migrationsRun: false, logging: false, logger: new TypeOrmNestLogger() } as const;
   const db = config.database;
+  const common = { entities: entitySchemas(db.type), synchronize: false, migrationsRun: false, logging: false, logger: new TypeOrmNestLogger() } as const;
   if (db.type === 'mysql') {
     const connection = db.readUrls.length
       ? { replication: { master: { url: db.url }, slaves: db.readUrls.map((url) => ({ url })), ...REPLICA_CLUSTER } }

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
 import { Readable } from 'node:stream';
-import { DataSource, EntityManager, QueryFailedError, QueryRunner, SelectQueryBuilder } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import { Metrics } from '../metrics/metrics.service';
 import { mysqlPoolStats } from './data-source-options';
 import { isDatabaseUnavailable } from './errors';
@@ -188,15 +188,10 @@ export class Database implements OnApplicationShutdown {
   }
 
   /**
-   * Streams the raw rows of a query builder (object mode, one row per chunk). Destroying the
-   * stream stops the query and frees its connection.
+   * Streams the raw rows of a parameterised statement (`?` placeholders; use {@link instantParam}
+   * for instants), object mode, one row per chunk. Destroying the stream stops the query and
+   * frees its connection.
    */
-  stream(qb: SelectQueryBuilder<any>): Readable {
-    const [sql, params] = qb.getQueryAndParameters();
-    return this.streamSql(sql, params);
-  }
-
-  /** The same for a raw, parameterised statement (`?` placeholders; use {@link instantParam} for instants). */
   streamSql(sql: string, params: unknown[]): Readable {
     return this.dialect === 'mysql' ? this.streamMysql(sql, params) : this.streamSqlite(sql, params);
   }

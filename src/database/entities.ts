@@ -1,10 +1,19 @@
-import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { EntitySchema, EntitySchemaColumnOptions } from 'typeorm';
 
 /**
- * Entities document the schema for readers and for `migration:generate`; the schema itself is
- * owned by the hand-written migrations in ./migrations/<dialect>/ and reads go through raw
- * query builders (see docs/database.md).
+ * The schema as TypeORM sees it, one table definition per dialect. The schema itself is owned by
+ * the hand-written migrations in ./migrations/<dialect>/; these definitions match them column
+ * for column (type, length, precision, nullability, default, indexes), so that
+ * `migration:generate` on a freshly migrated database produces nothing — `npm run schema:check`
+ * proves it on both dialects (see docs/database.md). Reads and writes go through query builders.
+ *
+ * The dialects need different column types for the same value (MySQL `BIGINT` and `DATETIME(3)`,
+ * SQLite `INTEGER` and `DATETIME` text), which one decorated class cannot express; hence
+ * `EntitySchema`s built for the dialect of the data source. The classes below are their targets
+ * (query builders name them: `.from(UserActionEntity, 'ua')`) and document the row shapes.
  */
+
+export type Dialect = 'mysql' | 'sqlite';
 
 /** Aggregation levels of a user-action row. */
 export enum AggregationLevel {
@@ -13,134 +22,283 @@ export enum AggregationLevel {
   Monthly = 2,
 }
 
-@Entity('user_action')
-@Index('uq_user_action_event', ['tenant', 'eventId'], { unique: true })
-@Index('ix_user_action_tenant_created', ['tenant', 'created'])
-@Index('ix_user_action_tenant_module_action_created', ['tenant', 'module', 'action', 'created'])
-@Index('ix_user_action_tenant_level_created', ['tenant', 'aggregationLevel', 'created'])
-@Index('uq_user_action_rollup', ['tenant', 'aggregationLevel', 'created', 'rollupKey'], { unique: true })
 export class UserActionEntity {
-  @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
-  @Column({ type: 'bigint' })
   tenant: number;
-  @Column({ type: 'int' })
   module: number;
-  @Column({ type: 'int' })
   action: number;
-  @Column({ type: 'datetime', precision: 3 })
   created: Date;
-  @Column({ name: 'aggregation_level', type: 'tinyint', default: 0 })
   aggregationLevel: AggregationLevel;
-  @Column({ type: 'int', default: 1 })
   count: number;
-  @Column({ type: 'varchar', length: 2, nullable: true })
   country: string | null;
-  @Column({ type: 'varchar', length: 32, nullable: true })
   device: string | null;
-  @Column({ name: 'action_label', type: 'varchar', length: 255, nullable: true })
   actionLabel: string | null;
-  @Column({ name: 'action_id', type: 'varchar', length: 255, nullable: true })
   actionId: string | null;
-  @Column({ name: 'action_parameter', type: 'varchar', length: 1024, nullable: true })
   actionParameter: string | null;
-  @Column({ name: 'user_id', type: 'varchar', length: 255, nullable: true })
   userId: string | null;
-  @Column({ name: 'event_id', type: 'varchar', length: 64, nullable: true })
   eventId: string | null;
   /** Aggregated rows only: hash of the kept keys, unique per (tenant, level, period). */
-  @Column({ name: 'rollup_key', type: 'varchar', length: 32, nullable: true })
   rollupKey: string | null;
 }
 
-@Entity('rollup_lease')
 export class RollupLeaseEntity {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
   name: string;
-  @Column({ type: 'varchar', length: 128, nullable: true })
   holder: string | null;
-  @Column({ name: 'expires_at', type: 'datetime', precision: 3, nullable: true })
   expiresAt: Date | null;
 }
 
-@Entity('configuration_snapshot')
 export class ConfigurationSnapshotEntity {
-  @PrimaryColumn({ type: 'bigint' })
   tenant: number;
-  @PrimaryColumn({ name: 'configuration_id', type: 'varchar', length: 255 })
   configurationId: string;
-  @Column({ type: 'varchar', length: 2048, nullable: true })
   thumbnail: string | null;
-  @Column({ name: 'part_list', type: 'text', nullable: true })
   partList: string | null;
-  @Column({ name: 'plan_combined_ids', type: 'text', nullable: true })
   planCombinedIds: string | null;
-  @Column({ type: 'datetime', precision: 3 })
   updated: Date;
 }
 
-@Entity('directory_user')
 export class DirectoryUserEntity {
-  @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 255 })
   userId: string;
-  @Column({ type: 'varchar', length: 320, nullable: true })
   email: string | null;
-  @Column({ name: 'statistics_consent', type: 'boolean', default: false })
   statisticsConsent: boolean;
-  @Column({ type: 'datetime', precision: 3 })
   updated: Date;
 }
 
-@Entity('catalog_module')
 export class CatalogModuleEntity {
-  @PrimaryColumn({ type: 'int' })
   id: number;
-  @Column({ type: 'varchar', length: 64 })
   name: string;
 }
 
-@Entity('catalog_action')
 export class CatalogActionEntity {
-  @PrimaryColumn({ type: 'int' })
   module: number;
-  @PrimaryColumn({ type: 'int' })
   action: number;
-  @Column({ type: 'varchar', length: 128 })
   name: string;
-  @Column({ name: 'configuration_action', type: 'boolean', default: false })
   configurationAction: boolean;
-  @Column({ name: 'carries_part_list', type: 'boolean', default: false })
   carriesPartList: boolean;
 }
 
+/** Summary of one (tenant, local day, module, action, level); see src/summary/summary.service.ts. */
+export class StatDayEntity {
+  tenant: number;
+  day: Date;
+  module: number;
+  action: number;
+  aggregationLevel: AggregationLevel;
+  count: number;
+  minCreated: Date;
+}
+
+/** Summary of one (tenant, local day, key of module, action, level, country, device). */
+export class StatDayCdEntity {
+  tenant: number;
+  day: Date;
+  k: string;
+  module: number;
+  action: number;
+  aggregationLevel: AggregationLevel;
+  country: string | null;
+  device: string | null;
+  count: number;
+}
+
+export class SummaryMetaEntity {
+  name: string;
+  value: string;
+}
+
 /** Change counters behind the read API's ETags (src/database/data-version.ts). */
-@Entity('data_version')
 export class DataVersionEntity {
-  @PrimaryColumn({ type: 'bigint' })
   tenant: number;
   /** UTC day number of `created` (≥ 0), or a special bucket (< 0, see `Bucket`). */
-  @PrimaryColumn({ type: 'int' })
   bucket: number;
-  @Column({ type: 'bigint', default: 0 })
   version: number;
 }
 
 /** Per tenant: rows created before `closed_before` are at their final level (docs/api.md, HTTP caching). */
-@Entity('rollup_closure')
 export class RollupClosureEntity {
-  @PrimaryColumn({ type: 'bigint' })
   tenant: number;
-  @Column({ name: 'closed_before', type: 'datetime', precision: 3 })
   closedBefore: Date;
 }
 
-export const ENTITIES = [
-  UserActionEntity,
-  ConfigurationSnapshotEntity,
-  DirectoryUserEntity,
-  CatalogModuleEntity,
-  CatalogActionEntity,
-  RollupLeaseEntity,
-  DataVersionEntity,
-  RollupClosureEntity,
-];
+type Column = EntitySchemaColumnOptions;
+
+/** The column kinds whose type differs by dialect, as each dialect's migrations create them. */
+interface ColumnKinds {
+  /** Auto-increment row id (MySQL BIGINT UNSIGNED; SQLite's INTEGER PRIMARY KEY AUTOINCREMENT rowid). */
+  rowId: Column;
+  /** Tenant ids and summed counts (MySQL BIGINT). */
+  bigint: Column;
+  int: Column;
+  /** Aggregation level (MySQL TINYINT). */
+  tinyint: Column;
+  /** A UTC instant (MySQL DATETIME(3); SQLite `YYYY-MM-DD HH:MM:SS.SSS` text in a DATETIME column). */
+  instant: Column;
+  /** A 32-character key hash (MySQL CHAR(32)). */
+  hash: Column;
+  /** Long text: part lists and plan ids (MySQL MEDIUMTEXT, see migration SnapshotPlanIds). */
+  longText: Column;
+}
+
+const KINDS: Record<Dialect, ColumnKinds> = {
+  mysql: {
+    rowId: { type: 'bigint', unsigned: true, primary: true, generated: 'increment' },
+    bigint: { type: 'bigint' },
+    int: { type: 'int' },
+    tinyint: { type: 'tinyint' },
+    instant: { type: 'datetime', precision: 3 },
+    hash: { type: 'char', length: 32 },
+    longText: { type: 'mediumtext' },
+  },
+  sqlite: {
+    // INTEGER PRIMARY KEY is SQLite's rowid: never NULL (a NULL insert takes the next id), but
+    // declared without NOT NULL by the migration, which is what TypeORM reads back.
+    rowId: { type: 'integer', primary: true, generated: 'increment', nullable: true },
+    bigint: { type: 'integer' },
+    int: { type: 'integer' },
+    tinyint: { type: 'integer' },
+    instant: { type: 'datetime' },
+    hash: { type: 'varchar', length: 32 },
+    longText: { type: 'text' },
+  },
+};
+
+const varchar = (length: number, extra: Partial<Column> = {}): Column => ({ type: 'varchar', length, ...extra });
+const nullable = (column: Column): Column => ({ ...column, nullable: true });
+const named = (name: string, column: Column): Column => ({ ...column, name });
+const primary = (column: Column): Column => ({ ...column, primary: true });
+
+/** The entity schemas of one dialect; `buildDataSourceOptions()` passes them to the data source. */
+export function entitySchemas(dialect: Dialect): EntitySchema[] {
+  const k = KINDS[dialect];
+  const schemas = [
+    new EntitySchema<UserActionEntity>({
+      name: 'UserActionEntity',
+      target: UserActionEntity,
+      tableName: 'user_action',
+      columns: {
+        id: k.rowId,
+        tenant: k.bigint,
+        module: k.int,
+        action: k.int,
+        created: k.instant,
+        aggregationLevel: named('aggregation_level', { ...k.tinyint, default: 0 }),
+        count: { ...k.int, default: 1 },
+        country: nullable(varchar(2)),
+        device: nullable(varchar(32)),
+        actionLabel: named('action_label', nullable(varchar(255))),
+        actionId: named('action_id', nullable(varchar(255))),
+        actionParameter: named('action_parameter', nullable(varchar(1024))),
+        userId: named('user_id', nullable(varchar(255))),
+        eventId: named('event_id', nullable(varchar(64))),
+        rollupKey: named('rollup_key', nullable(k.hash)),
+      },
+      indices: [
+        { name: 'uq_user_action_event', columns: ['tenant', 'eventId'], unique: true },
+        { name: 'ix_user_action_tenant_created', columns: ['tenant', 'created'] },
+        { name: 'ix_user_action_tenant_module_action_created', columns: ['tenant', 'module', 'action', 'created'] },
+        { name: 'ix_user_action_tenant_level_created', columns: ['tenant', 'aggregationLevel', 'created'] },
+        { name: 'uq_user_action_rollup', columns: ['tenant', 'aggregationLevel', 'created', 'rollupKey'], unique: true },
+      ],
+    }),
+    new EntitySchema<RollupLeaseEntity>({
+      name: 'RollupLeaseEntity',
+      target: RollupLeaseEntity,
+      tableName: 'rollup_lease',
+      columns: {
+        name: primary(varchar(64)),
+        holder: nullable(varchar(128)),
+        expiresAt: named('expires_at', nullable(k.instant)),
+      },
+    }),
+    new EntitySchema<ConfigurationSnapshotEntity>({
+      name: 'ConfigurationSnapshotEntity',
+      target: ConfigurationSnapshotEntity,
+      tableName: 'configuration_snapshot',
+      columns: {
+        tenant: primary(k.bigint),
+        configurationId: named('configuration_id', primary(varchar(255))),
+        thumbnail: nullable(varchar(2048)),
+        partList: named('part_list', nullable(k.longText)),
+        planCombinedIds: named('plan_combined_ids', nullable(k.longText)),
+        updated: k.instant,
+      },
+    }),
+    new EntitySchema<DirectoryUserEntity>({
+      name: 'DirectoryUserEntity',
+      target: DirectoryUserEntity,
+      tableName: 'directory_user',
+      columns: {
+        userId: named('user_id', primary(varchar(255))),
+        email: nullable(varchar(320)),
+        statisticsConsent: named('statistics_consent', { type: 'boolean', default: false }),
+        updated: k.instant,
+      },
+    }),
+    new EntitySchema<CatalogModuleEntity>({
+      name: 'CatalogModuleEntity',
+      target: CatalogModuleEntity,
+      tableName: 'catalog_module',
+      columns: { id: primary(k.int), name: varchar(64) },
+    }),
+    new EntitySchema<CatalogActionEntity>({
+      name: 'CatalogActionEntity',
+      target: CatalogActionEntity,
+      tableName: 'catalog_action',
+      columns: {
+        module: primary(k.int),
+        action: primary(k.int),
+        name: varchar(128),
+        configurationAction: named('configuration_action', { type: 'boolean', default: false }),
+        carriesPartList: named('carries_part_list', { type: 'boolean', default: false }),
+      },
+    }),
+    new EntitySchema<StatDayEntity>({
+      name: 'StatDayEntity',
+      target: StatDayEntity,
+      tableName: 'stat_day',
+      columns: {
+        tenant: primary(k.bigint),
+        day: primary(k.instant),
+        module: primary(k.int),
+        action: primary(k.int),
+        aggregationLevel: named('aggregation_level', primary(k.tinyint)),
+        count: k.bigint,
+        minCreated: named('min_created', k.instant),
+      },
+    }),
+    new EntitySchema<StatDayCdEntity>({
+      name: 'StatDayCdEntity',
+      target: StatDayCdEntity,
+      tableName: 'stat_day_cd',
+      columns: {
+        tenant: primary(k.bigint),
+        day: primary(k.instant),
+        k: primary(k.hash),
+        module: k.int,
+        action: k.int,
+        aggregationLevel: named('aggregation_level', k.tinyint),
+        country: nullable(varchar(2)),
+        device: nullable(varchar(32)),
+        count: k.bigint,
+      },
+    }),
+    new EntitySchema<SummaryMetaEntity>({
+      name: 'SummaryMetaEntity',
+      target: SummaryMetaEntity,
+      tableName: 'summary_meta',
+      columns: { name: primary(varchar(64)), value: varchar(255) },
+    }),
+    new EntitySchema<DataVersionEntity>({
+      name: 'DataVersionEntity',
+      target: DataVersionEntity,
+      tableName: 'data_version',
+      columns: { tenant: primary(k.bigint), bucket: primary(k.int), version: { ...k.bigint, default: 0 } },
+    }),
+    new EntitySchema<RollupClosureEntity>({
+      name: 'RollupClosureEntity',
+      target: RollupClosureEntity,
+      tableName: 'rollup_closure',
+      columns: { tenant: primary(k.bigint), closedBefore: named('closed_before', k.instant) },
+    }),
+  ];
+  return schemas as EntitySchema[];
+}

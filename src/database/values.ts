@@ -8,10 +8,6 @@ export function toInt(value: unknown): number {
   return n;
 }
 
-export function toIntOrNull(value: unknown): number | null {
-  return value === null || value === undefined ? null : toInt(value);
-}
-
 export function toInstant(value: unknown): Date {
   if (value instanceof Date) return value;
   if (typeof value === 'string') {

@@ -34,9 +34,18 @@ export class RollupLease {
     );
   }
 
-  /** Takes the lease when it is free, expired, or already ours. */
+  /**
+   * Takes the lease when it is free, expired, or already ours. A lease visibly held by another
+   * runner is answered from a plain read, without a write: on SQLite a write would first queue
+   * for the write lock, which the holder takes chunk after chunk, so a runner started while
+   * another held the lease could wait until that pass had ended and then run (a race the
+   * concurrency test hit on a loaded machine); on MySQL it would wait for the holder's row lock.
+   * The conditional UPDATE stays the arbiter when the read finds the lease takeable.
+   */
   async acquire(): Promise<boolean> {
     const now = new Date();
+    const cur = await this.current();
+    if (cur.holder !== null && cur.holder !== this.holder && cur.expiresAt !== null && cur.expiresAt >= now) return false;
     const res = await this.update(
       { holder: this.holder, expiresAt: new Date(now.getTime() + this.ttlMs) },
       'holder IS NULL OR expires_at IS NULL OR expires_at < :now OR holder = :holder',

@@ -4,9 +4,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { parseInstant } from '../common/field.decorators';
+import { createCliContext } from '../cli/cli.module';
 import { ConfigError, loadConfig } from '../config/app-config';
-import { openDataSource } from '../database/data-source-options';
-import { Database } from '../database/database.service';
 import { SummaryService } from '../summary/summary.service';
 import { RollupService } from './rollup.service';
 
@@ -58,11 +57,14 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) fail(err.message, 1);
     throw err;
   }
-  const dataSource = await openDataSource(config, { statementTimeout: false });
-  const db = new Database(dataSource);
-  const summary = new SummaryService(db, config);
-  await summary.ensureZone(config.timeZone);
-  const rollup = new RollupService(db, config, summary);
+  const app = await createCliContext(config);
+  try {
+    await app.get(SummaryService).ensureZone(config.timeZone);
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const rollup = app.get(RollupService);
   const started = Date.now();
   let lastPrint = 0;
   const tty = process.stderr.isTTY;
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
     );
     console.log(JSON.stringify(summary));
   } finally {
-    await dataSource.destroy();
+    await app.close();
   }
 }
 

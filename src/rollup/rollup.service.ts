@@ -1,7 +1,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Calendar } from '../common/calendar';
+import { keyHash } from '../common/key-hash';
 import { AppConfig } from '../config/app-config';
 import { bumpVersions, dayVersions, recordClosure } from '../database/data-version';
 import { Database } from '../database/database.service';
@@ -24,8 +24,11 @@ export interface RollupOptions {
   dryRun?: boolean;
   /** Rows per transaction (default 5000). */
   chunkRows?: number;
-  /** Called after every chunk. */
-  onProgress?: (p: RollupProgress) => void;
+  /**
+   * Called after every chunk, once it has committed; the pass awaits a returned promise before
+   * its next chunk (the tests pause a pass there, holding the lease, at a known point).
+   */
+  onProgress?: (p: RollupProgress) => void | Promise<void>;
   /** Stops the pass between two chunks (shutdown). */
   signal?: AbortSignal;
 }
@@ -159,7 +162,7 @@ export class RollupService {
       for (const s of steps) {
         for (const tenant of tenants) {
           const progress: RollupProgress = { step: s.step, tenant, rowsRead: 0, rowsWritten: 0, rowsDeleted: 0 };
-          const onChunk = (read: number, written: number, deleted: number, chunkPeriods: string[]) => {
+          const onChunk = async (read: number, written: number, deleted: number, chunkPeriods: string[]) => {
             progress.rowsRead += read;
             progress.rowsWritten += written;
             progress.rowsDeleted += deleted;
@@ -167,7 +170,7 @@ export class RollupService {
             summary.rowsWritten += written;
             summary.rowsDeleted += deleted;
             for (const p of chunkPeriods) periods.add(`${tenant}:${s.to}:${p}`);
-            opts.onProgress?.({ ...progress });
+            await opts.onProgress?.({ ...progress });
           };
           if (opts.dryRun) await this.simulate(tenant, s.from, s.cutoff, opts.chunkRows ?? 5000, onChunk);
           else {
@@ -181,7 +184,7 @@ export class RollupService {
               });
               if (done.read === 0) break;
               metrics?.rollupRowsMoved.inc({ step: s.step }, done.read);
-              onChunk(done.read, done.written, done.read, done.periods);
+              await onChunk(done.read, done.written, done.read, done.periods);
               await yieldToEventLoop();
             }
             if (s.step === 'monthly') await this.recordClosure(tenant, asOf, cut.monthly);
@@ -251,7 +254,7 @@ export class RollupService {
         toStringOrNull(r.actionId),
         toStringOrNull(r.actionParameter),
       ];
-      const key = createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32);
+      const key = keyHash(values);
       const id = `${period.getTime()}:${key}`;
       const g = groups.get(id);
       if (g) g.count += toInt(r.count);
@@ -323,7 +326,7 @@ export class RollupService {
     level: AggregationLevel,
     cutoff: Date,
     limit: number,
-    onChunk: (read: number, written: number, deleted: number, periods: string[]) => void,
+    onChunk: (read: number, written: number, deleted: number, periods: string[]) => Promise<void>,
   ): Promise<void> {
     const monthly = level === AggregationLevel.Daily;
     const levels = monthly ? [AggregationLevel.RealTime, AggregationLevel.Daily] : [level];
@@ -345,7 +348,7 @@ export class RollupService {
       }
       const groups = [...this.group(rows, level + 1).entries()].filter(([id]) => !seen.has(id));
       groups.forEach(([id]) => seen.add(id));
-      onChunk(read, groups.length, read, [...new Set(groups.map(([, g]) => g.period.toISOString()))]);
+      await onChunk(read, groups.length, read, [...new Set(groups.map(([, g]) => g.period.toISOString()))]);
       await yieldToEventLoop();
       const last = rows[rows.length - 1];
       after = { created: toInstant(last.created), id: last.id };

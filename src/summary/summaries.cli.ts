@@ -2,9 +2,8 @@
 // STATISTICS_TIME_ZONE and records that zone. Run it with the service (and its ingestion) stopped.
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { createCliContext } from '../cli/cli.module';
 import { ConfigError, loadConfig } from '../config/app-config';
-import { openDataSource } from '../database/data-source-options';
-import { Database } from '../database/database.service';
 import { SummaryService } from './summary.service';
 
 async function main(): Promise<void> {
@@ -19,13 +18,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const dataSource = await openDataSource(config, { statementTimeout: false });
+  const app = await createCliContext(config);
   try {
     const started = Date.now();
-    const rows = await new SummaryService(new Database(dataSource), config).rebuildAll(config.timeZone);
+    const rows = await app.get(SummaryService).rebuildAll(config.timeZone);
     console.log(`summaries rebuilt in ${config.timeZone} from ${rows} user-action rows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
-    await dataSource.destroy();
+    await app.close();
   }
 }
 

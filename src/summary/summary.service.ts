@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Calendar } from '../common/calendar';
+import { keyHash } from '../common/key-hash';
 import { AppConfig, ConfigError } from '../config/app-config';
 import { Bucket, bumpVersions } from '../database/data-version';
 import { Database } from '../database/database.service';
@@ -44,10 +44,7 @@ export class SummaryService {
   }
 
   static cdKey(d: Pick<SummaryDelta, 'module' | 'action' | 'level' | 'country' | 'device'>): string {
-    return createHash('sha256')
-      .update(JSON.stringify([d.module, d.action, d.level, d.country, d.device]))
-      .digest('hex')
-      .slice(0, 32);
+    return keyHash([d.module, d.action, d.level, d.country, d.device]);
   }
 
   /** Adds the rows' counts (or removes them, with negative counts) in the caller's transaction. */

@@ -65,24 +65,30 @@ describe('rollup killed with SIGKILL (CLI child process, large fixture)', () => 
     const args = ['--as-of', AS_OF.toISOString(), '--chunk-rows', '200'];
     expect((await readTable(t)).length).toBe(events.length);
     let previous = events.length;
-    // Four random moments, chosen by the work done rather than by wall-clock time (so they fall
-    // inside the pass on a fast machine as on a slow one): a random 0–100 ms after the child
-    // printed its first progress line (its first chunk committed); twice once a random 1,000–4,000
-    // more real-time rows were rolled (the daily step); and once a random 1–300 monthly rows
-    // exist (the monthly step: daily and monthly rows mixed). The kill lands wherever the child
-    // is then: inside a chunk's transaction, between two chunks, renewing the lease.
+    // Four moments chosen by the work done, never by wall-clock time (so they fall inside the pass
+    // on a fast machine as on a slow one): the child's first progress line (its first chunk
+    // committed); twice once a random 1,000–4,000 more real-time rows were rolled (the daily
+    // step); and once a random 1–300 monthly rows exist (the monthly step: daily and monthly rows
+    // mixed). The child is stopped (SIGSTOP) whenever the condition is looked at, so it cannot run
+    // on — or finish — between the check and the kill; it is resumed while the test waits. The
+    // kill lands wherever the child was stopped: inside a chunk's transaction, between two
+    // chunks, renewing the lease.
     const moments = ['first chunk', 'daily', 'daily', 'monthly'] as const;
     const until = async (run: CliRun, done: () => Promise<boolean>) => {
-      while (!run.exited() && !(await done())) await sleep(10);
+      for (;;) {
+        run.pause();
+        if (run.exited() || (await done())) return;
+        run.resume();
+        await sleep(10);
+      }
     };
     for (const [i, moment] of moments.entries()) {
       const kill = i + 1;
       const realTime = await rowCount(t, 'aggregation_level = 0');
-      const run = spawnRollupCli(t, args);
+      const run = spawnRollupCli(t, args, { pauseAtFirstProgress: moment === 'first chunk' });
       const spawned = Date.now();
       if (moment === 'first chunk') {
         await run.firstProgress;
-        await sleep(rng.int(0, 100));
       } else if (moment === 'daily') {
         const target = realTime - rng.int(1000, 4000);
         await until(run, async () => (await rowCount(t, 'aggregation_level = 0')) <= target);

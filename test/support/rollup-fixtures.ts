@@ -411,6 +411,19 @@ export interface CliRun {
   firstProgress: Promise<void>;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   exited(): boolean;
+  /** Stops the process (SIGSTOP) wherever it is — also inside a transaction: only reads may follow. */
+  pause(): void;
+  /** Continues a paused process (SIGCONT). */
+  resume(): void;
+}
+
+export interface CliOptions {
+  /**
+   * SIGSTOP the CLI the moment its first progress line arrives (in the stderr handler itself,
+   * before any other test code runs): it then holds the lease with the rest of its pass to do,
+   * until {@link CliRun.resume}. `firstProgress` resolves once it is stopped.
+   */
+  pauseAtFirstProgress?: boolean;
 }
 
 const running = new Set<ChildProcess>();
@@ -428,7 +441,7 @@ export const PROGRESS_LINE = /^rollup (daily|monthly) tenant \d+: \d+ rows read,
  * environment is built from scratch (no inherited DATABASE_URL can redirect it), keeping only
  * PATH/HOME and the host TZ (to prove the host zone changes nothing).
  */
-export function spawnRollupCli(t: TestApp, args: string[]): CliRun {
+export function spawnRollupCli(t: TestApp, args: string[], options: CliOptions = {}): CliRun {
   const cwd = process.cwd();
   const bin = join(cwd, 'node_modules/.bin/ts-node');
   if (!existsSync(bin) || !existsSync(join(cwd, 'src/rollup/rollup.cli.ts'))) throw new Error(`run the tests from the project root (cwd is ${cwd})`);
@@ -452,9 +465,20 @@ export function spawnRollupCli(t: TestApp, args: string[]): CliRun {
   let onProgress: () => void = () => undefined;
   const firstProgress = new Promise<void>((resolve) => (onProgress = resolve));
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
+  let paused = false;
+  const pause = () => {
+    if (!done && !paused) child.kill('SIGSTOP');
+    paused = true;
+  };
+  const resume = () => {
+    if (!done && paused) child.kill('SIGCONT');
+    paused = false;
+  };
   child.stderr!.setEncoding('utf8').on('data', (s: string) => {
     err += s;
+    const before = progress;
     progress = err.split('\n').filter((l) => PROGRESS_LINE.test(l)).length;
+    if (before === 0 && progress > 0 && options.pauseAtFirstProgress) pause();
     if (progress > 0) onProgress();
   });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -465,7 +489,20 @@ export function spawnRollupCli(t: TestApp, args: string[]): CliRun {
       resolve({ code, signal });
     }),
   );
-  return { child, stdout: () => out, stderr: () => err, progressLines: () => progress, firstProgress, exit, exited: () => done };
+  return { child, stdout: () => out, stderr: () => err, progressLines: () => progress, firstProgress, exit, exited: () => done, pause, resume };
+}
+
+/** Whether the lease is held by this CLI child (its holder id is `<host>:<pid>:<random>`). */
+export async function cliHoldsLease(t: TestApp, run: CliRun): Promise<boolean> {
+  const holder = await leaseHolder(t);
+  const parts = holder?.split(':') ?? [];
+  return parts.length >= 3 && parts[parts.length - 2] === String(run.child.pid);
+}
+
+/** The lease's expiry as stored: it moves at every chunk the holder starts (renewal is a chunk's first statement). */
+export async function leaseExpiry(t: TestApp): Promise<string | null> {
+  const [r] = await t.dataSource.query(`SELECT expires_at AS e FROM rollup_lease WHERE name = 'rollup'`);
+  return r?.e == null ? null : toInstant(r.e).toISOString();
 }
 
 /** The JSON summary the CLI prints as its last stdout line. */

@@ -4,21 +4,11 @@
 // refuses one. The database it will touch is printed before anything runs.
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { ConfigError, loadConfig, loadMigrationTarget } from './src/config/app-config';
+import { loadConfigOrExit, loadMigrationTarget } from './src/config/app-config';
 import { schemaToolOptions } from './src/database/schema-tools';
 
 async function cliDataSource(): Promise<DataSource> {
-  let config;
-  try {
-    loadMigrationTarget(process.env);
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env, loadMigrationTarget);
   const db = config.database;
   if (db.type === 'mysql') {
     const url = new URL(db.url);

@@ -5,20 +5,8 @@ import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { API_PREFIX, configureApp } from './app.setup';
 import { developmentToken } from './auth/development-token';
-import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { ConfigError, loadConfigOrExit } from './config/app-config';
 import { DEMO_TENANT, DemoDataService } from './demo/demo-data.service';
-
-function configOrExit(): AppConfig {
-  try {
-    return loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
-}
 
 /** The one-line explanation of a listen error the operator can fix (port taken, no privilege); undefined for others. */
 function listenFailure(err: unknown, port: number): string | undefined {
@@ -31,7 +19,7 @@ function listenFailure(err: unknown, port: number): string | undefined {
 }
 
 async function bootstrap(): Promise<void> {
-  const config = configOrExit();
+  const config = loadConfigOrExit(process.env);
   const demo = process.argv.includes('--demo');
   if (demo && config.nodeEnv === 'production') {
     process.stderr.write('--demo (demo data and a development token) is refused when NODE_ENV=production\n');

@@ -146,6 +146,23 @@ function corsOrigins(raw: string | undefined): string[] {
 }
 
 /** Reads and validates the environment. Throws {@link ConfigError} naming the first bad variable. */
+/**
+ * For entry points (the service, the CLIs): the configuration, or the process exits with code 1
+ * and the one-line message naming the variable (`check` runs first, e.g. loadMigrationTarget).
+ */
+export function loadConfigOrExit(env: Env = process.env, check?: (env: Env) => void): AppConfig {
+  try {
+    check?.(env);
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = str(env, 'NODE_ENV') ?? 'development';
   const production = nodeEnv === 'production';

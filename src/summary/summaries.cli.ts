@@ -3,21 +3,12 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createCliContext } from '../cli/cli.module';
-import { ConfigError, loadConfig } from '../config/app-config';
+import { loadConfigOrExit } from '../config/app-config';
 import { SummaryService } from './summary.service';
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error', 'warn']);
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env);
   const app = await createCliContext(config);
   try {
     const started = Date.now();

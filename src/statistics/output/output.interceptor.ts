@@ -2,9 +2,9 @@ import { CallHandler, createParamDecorator, ExecutionContext, Injectable, Logger
 import { Request, Response } from 'express';
 import { Readable } from 'node:stream';
 import { mergeMap, Observable } from 'rxjs';
-import { replyError, toErrorBody } from '../../common/all-exceptions.filter';
 import { streamFlusher } from '../../common/compression';
-import { timedOut } from '../../common/request-deadline';
+import { replyError, toErrorBody } from '../../http/error-body';
+import { timedOut } from '../../http/request-deadline';
 import { Metrics } from '../../metrics/metrics.service';
 import { CsvResult, CsvStreamObserver } from './csv';
 import { EXPORT_RETRY_AFTER_SECONDS, ExportLimiter } from './export-limiter';

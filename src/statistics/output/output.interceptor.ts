@@ -2,6 +2,7 @@ import { CallHandler, createParamDecorator, ExecutionContext, Injectable, Logger
 import { Request, Response } from 'express';
 import { Readable } from 'node:stream';
 import { mergeMap, Observable } from 'rxjs';
+import { tenantIdOf } from '../../auth/tenant-id';
 import { streamFlusher } from '../../common/compression';
 import { replyError, toErrorBody } from '../../http/error-body';
 import { timedOut } from '../../http/request-deadline';
@@ -51,7 +52,8 @@ export class OutputInterceptor implements NestInterceptor {
         }
         let release: () => void;
         try {
-          release = this.limiter.acquire(String(req.params.id));
+          // The tenant id the AccessGuard parsed (the same number the handler got from @TenantId()).
+          release = this.limiter.acquire(tenantIdOf(req));
         } catch (err) {
           res.setHeader('Retry-After', String(EXPORT_RETRY_AFTER_SECONDS));
           throw err;

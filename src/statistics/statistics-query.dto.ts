@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow } from 'class-validator';
-import { FORMAT_PARAM_VALUES, OutputFormat } from './output/negotiate';
+import { FORMAT_PARAM_VALUES, type OutputFormat } from './output/negotiate';
 
 /**
  * `?format=` is accepted by every read route. It is validated once, by the OutputInterceptor

@@ -35,10 +35,10 @@ export class AccessGuard implements CanActivate {
       throw new ForbiddenException(`This token lacks the scope "${need.scope}"`);
     }
     if (need.tenantRight && !tenantRights().includes(need.tenantRight)) {
-      throw new ForbiddenException(`This token lacks the right ${need.tenantRight} for tenant ${req.params.id}`);
+      throw new ForbiddenException(`This token lacks the right ${need.tenantRight} for tenant ${tenantIdOf(req)}`);
     }
     if (need.tenantBound && tenantRights().length === 0) {
-      throw new ForbiddenException(`This token holds no rights for tenant ${req.params.id}`);
+      throw new ForbiddenException(`This token holds no rights for tenant ${tenantIdOf(req)}`);
     }
     return true;
   }

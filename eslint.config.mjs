@@ -26,4 +26,14 @@ export default tseslint.config(
     },
   },
   { files: ['scripts/**/*.js'], languageOptions: { sourceType: 'commonjs' } },
+  // src/common/ is the bottom layer: it imports nothing else of src/ (config, database, statistics …).
+  // What needs them belongs higher up (src/http/ is the HTTP edge) or takes them as parameters.
+  {
+    files: ['src/common/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./', message: 'src/common/ may not import from the rest of src/ (README, Architecture)' }] }] },
+  },
+  {
+    files: ['src/common/*/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./\\.\\./', message: 'src/common/ may not import from the rest of src/ (README, Architecture)' }] }] },
+  },
 );

@@ -1,19 +1,19 @@
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import { NextFunction, Request, Response } from 'express';
 import { Logger } from 'pino';
 import { parse as parseQuery } from 'qs';
-import { AllExceptionsFilter, toErrorBody } from './common/all-exceptions.filter';
 import { corsOptions, varyOnOrigin } from './common/cors';
 import { compressionMiddleware } from './common/compression';
 import { jsonDepthGuard } from './common/json-depth';
-import { methodNotAllowed } from './common/method-not-allowed';
 import { PinoNestLogger, requestLogger } from './common/logging';
-import { applyServerTimeouts, requestDeadline } from './common/request-deadline';
 import { createValidationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { ROOT_LOGGER } from './config/core.module';
+import { AllExceptionsFilter } from './http/all-exceptions.filter';
+import { bodyParserErrors } from './http/error-body';
+import { methodNotAllowed } from './http/method-not-allowed';
+import { applyServerTimeouts, requestDeadline } from './http/request-deadline';
 import { installMetrics } from './metrics/http-metrics';
 import { buildOpenApiDocument } from './openapi/openapi-document';
 import { swaggerUiOptions } from './openapi/swagger-ui';
@@ -54,11 +54,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   // Deeply nested bodies (class-transformer and JSON.stringify recurse per level) → 400, not a stack overflow.
   app.use(jsonDepthGuard);
   // Body-parser errors (413, malformed JSON) never reach Nest's filters: answer them here, as JSON.
-  app.use((err: unknown, req: Request & { id?: string }, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(err);
-    const { body } = toErrorBody(err, String(req.id ?? '-'));
-    res.status(body.statusCode).json(body);
-  });
+  app.use(bodyParserErrors);
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());

@@ -1,7 +1,10 @@
-import { BadRequestException, CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Request } from 'express';
 import { Principal } from './principal';
+import { tenantIdOf } from './tenant-id';
+
+export { parseTenantId } from './tenant-id';
 
 export interface AccessRequirement {
   /** Right the token must hold in `rights[":id"]` for the tenant in the path. */
@@ -14,15 +17,6 @@ export interface AccessRequirement {
 
 export const ACCESS_REQUIREMENT = 'statistics:access';
 
-/** Parses the `:id` path parameter: a positive integer, or 400 naming `id`. */
-export function parseTenantId(raw: unknown): number {
-  const s = String(raw ?? '');
-  if (!/^[1-9]\d{0,17}$/.test(s) || !Number.isSafeInteger(Number(s))) {
-    throw new BadRequestException('id (tenant id) must be a positive integer');
-  }
-  return Number(s);
-}
-
 /** What the authenticated caller may touch: the tenant right and/or the scope a route needs. */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -33,26 +27,19 @@ export class AccessGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request & { user: Principal }>();
     const principal = req.user;
     const tenantRights = (): string[] => {
-      const tenant = parseTenantId(req.params.id);
+      // Parsed here, once per request (400 naming id); @TenantId() and the export limiter read this value.
+      const tenant = tenantIdOf(req);
       return Object.prototype.hasOwnProperty.call(principal.rights, String(tenant)) ? principal.rights[String(tenant)] : [];
     };
     if (need.scope && !principal.scopes.includes(need.scope)) {
       throw new ForbiddenException(`This token lacks the scope "${need.scope}"`);
     }
     if (need.tenantRight && !tenantRights().includes(need.tenantRight)) {
-      throw new ForbiddenException(`This token lacks the right ${need.tenantRight} for tenant ${req.params.id}`);
+      throw new ForbiddenException(`This token lacks the right ${need.tenantRight} for tenant ${tenantIdOf(req)}`);
     }
     if (need.tenantBound && tenantRights().length === 0) {
-      throw new ForbiddenException(`This token holds no rights for tenant ${req.params.id}`);
+      throw new ForbiddenException(`This token holds no rights for tenant ${tenantIdOf(req)}`);
     }
     return true;
-  }
-}
-
-/** `@Param('id', TenantIdPipe) tenant: number` */
-@Injectable()
-export class TenantIdPipe {
-  transform(value: unknown): number {
-    return parseTenantId(value);
   }
 }

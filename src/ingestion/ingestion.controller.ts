@@ -1,6 +1,6 @@
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBody, ApiExtraModels, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { TenantIdPipe } from '../auth/access.guard';
+import { TenantId } from '../auth/tenant-id';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { INGEST_SCOPE } from '../auth/principal';
 import { ApiErrors, ApiJsonResponse, ApiRoute, ApiTenantIdParam } from '../openapi/api-docs.decorators';
@@ -74,7 +74,7 @@ export class IngestionController {
     413: 'Body larger than BODY_LIMIT (default 2 MB)',
   })
   // `body: IngestBody` (an interface) keeps the global ValidationPipe out: IngestBodyPipe validates.
-  ingest(@Param('id', TenantIdPipe) tenant: number, @Body(IngestBodyPipe) body: IngestBody): Promise<IngestResultDto> {
+  ingest(@TenantId() tenant: number, @Body(IngestBodyPipe) body: IngestBody): Promise<IngestResultDto> {
     return this.ingestion.ingest(tenant, body);
   }
 }

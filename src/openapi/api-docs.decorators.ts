@@ -142,7 +142,7 @@ export function ApiRoute(docs: RouteDocs): MethodDecorator & ClassDecorator {
   return applyDecorators(ApiOperation({ operationId, summary, description }), ApiErrors(ALWAYS));
 }
 
-/** The tenant id in the path of every tenant route (`:id`), as TenantIdPipe parses it. */
+/** The tenant id in the path of every tenant route (`:id`), as @TenantId() (src/auth/tenant-id.ts) parses it. */
 export function ApiTenantIdParam(): MethodDecorator & ClassDecorator {
   return ApiParam({
     name: 'id',

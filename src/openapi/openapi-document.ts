@@ -46,6 +46,17 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     const schema = schemas[name];
     if (schema && !('$ref' in schema)) schema.additionalProperties = false;
   }
+  // Path parameters first (they name the resource), the rest in declaration order: the order does
+  // not hang on whether a handler reads its path parameter with @Param() (reflected, listed first)
+  // or with a custom decorator such as @TenantId() (documented by ApiParam, listed after the query).
+  for (const item of Object.values(document.paths)) {
+    for (const op of Object.values(item)) {
+      const params = (op as { parameters?: Array<{ in?: string }> } | undefined)?.parameters;
+      if (!Array.isArray(params)) continue;
+      const rank = (p: { in?: string }) => (p.in === 'path' ? 0 : 1);
+      params.sort((a, b) => rank(a) - rank(b));
+    }
+  }
   // The contact's empty url and email are not URLs and addresses: leave only the name.
   document.info.contact = { name: 'Statistics service team' };
   return sortKeys(document) as OpenAPIObject;

@@ -1,13 +1,17 @@
 import { BadRequestException } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { Allow } from 'class-validator';
+import { FORMAT_PARAM_VALUES, type OutputFormat } from './output/negotiate';
 
-/** `?format=` is accepted by every read route; the OutputInterceptor acts on it. */
+/**
+ * `?format=` is accepted by every read route. It is validated once, by the OutputInterceptor
+ * (negotiateFormat, before any pipe runs: a bad value is a 400 naming `format`); here it is only
+ * declared, for the OpenAPI document and so that the validation pipe does not refuse it as unknown.
+ */
 export class OutputQueryDto {
-  @ApiPropertyOptional({ enum: ['csv', 'json'], description: 'Overrides the Accept header (handy for download links)' })
-  @IsOptional()
-  @IsIn(['csv', 'json'], { message: 'format must be one of: csv, json' })
-  format?: 'csv' | 'json';
+  @ApiPropertyOptional({ enum: FORMAT_PARAM_VALUES, description: 'Overrides the Accept header (handy for download links)' })
+  @Allow()
+  format?: OutputFormat;
 }
 
 /** `from` after `to` → 400 naming both. */

@@ -1,6 +1,6 @@
-import { Controller, Get, Param, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { TenantIdPipe } from '../../auth/access.guard';
+import { TenantId } from '../../auth/tenant-id';
 import { Authenticated } from '../../auth/authenticated.decorator';
 import { TENANT_STATISTICS } from '../../auth/principal';
 import type { Request, Response } from 'express';
@@ -56,7 +56,7 @@ export class ConfigurationsController {
     csvExample: SAMPLE_CSV,
   })
   async configurations(
-    @Param('id', TenantIdPipe) tenant: number,
+    @TenantId() tenant: number,
     @Query() query: ConfigurationsQueryDto,
     @ResponseFormat() format: OutputFormat,
     @Req() req: Request,

@@ -22,8 +22,12 @@ export class ExportLimiter {
     private readonly metrics: Metrics,
   ) {}
 
-  /** Takes a slot for `tenant` or throws 429; the returned function gives it back (once). */
-  acquire(tenant: string): () => void {
+  /**
+   * Takes a slot for `tenant` (the id @TenantId() parsed; a string form counts as the same tenant)
+   * or throws 429; the returned function gives it back (once).
+   */
+  acquire(tenantId: number | string): () => void {
+    const tenant = String(tenantId);
     const { maxConcurrent, maxConcurrentPerTenant } = this.config.exports;
     const mine = this.perTenant.get(tenant) ?? 0;
     if (mine >= maxConcurrentPerTenant) {
@@ -56,7 +60,7 @@ export class ExportLimiter {
   }
 
   /** Exports streaming now: overall and for one tenant. */
-  inFlight(tenant?: string): number {
-    return tenant === undefined ? this.running : (this.perTenant.get(tenant) ?? 0);
+  inFlight(tenant?: number | string): number {
+    return tenant === undefined ? this.running : (this.perTenant.get(String(tenant)) ?? 0);
   }
 }

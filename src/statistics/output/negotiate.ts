@@ -1,6 +1,9 @@
 import { BadRequestException, NotAcceptableException } from '@nestjs/common';
 
-export type OutputFormat = 'json' | 'csv';
+/** The values `?format=` accepts, in the order the OpenAPI document and the 400 message list them. */
+export const FORMAT_PARAM_VALUES = ['csv', 'json'] as const;
+
+export type OutputFormat = (typeof FORMAT_PARAM_VALUES)[number];
 
 const OFFERS: Array<{ format: OutputFormat; type: string; sub: string }> = [
   { format: 'json', type: 'application', sub: 'json' },
@@ -8,13 +11,15 @@ const OFFERS: Array<{ format: OutputFormat; type: string; sub: string }> = [
 ];
 
 /**
+ * The one check of `?format=` (the query DTOs only declare it, for the document and the
+ * unknown-parameter check): it runs in the OutputInterceptor, before any pipe.
  * `?format=csv|json` wins; otherwise the Accept header: the acceptable offer with the highest
  * q (then the most specific match, then JSON). No Accept, `*\/*` → JSON; nothing acceptable → 406.
  */
 export function negotiateFormat(accept: string | undefined, format: unknown): OutputFormat {
   if (format !== undefined) {
-    if (format === 'csv' || format === 'json') return format;
-    throw new BadRequestException('format must be one of: csv, json');
+    if ((FORMAT_PARAM_VALUES as readonly unknown[]).includes(format)) return format as OutputFormat;
+    throw new BadRequestException(`format must be one of: ${FORMAT_PARAM_VALUES.join(', ')}`);
   }
   if (!accept || !accept.trim()) return 'json';
   let best: { format: OutputFormat; q: number; specificity: number; order: number } | undefined;

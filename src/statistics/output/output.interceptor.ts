@@ -2,9 +2,10 @@ import { CallHandler, createParamDecorator, ExecutionContext, Injectable, Logger
 import { Request, Response } from 'express';
 import { Readable } from 'node:stream';
 import { mergeMap, Observable } from 'rxjs';
-import { replyError, toErrorBody } from '../../common/all-exceptions.filter';
+import { tenantIdOf } from '../../auth/tenant-id';
 import { streamFlusher } from '../../common/compression';
-import { timedOut } from '../../common/request-deadline';
+import { replyError, toErrorBody } from '../../http/error-body';
+import { timedOut } from '../../http/request-deadline';
 import { Metrics } from '../../metrics/metrics.service';
 import { CsvResult, CsvStreamObserver } from './csv';
 import { EXPORT_RETRY_AFTER_SECONDS, ExportLimiter } from './export-limiter';
@@ -51,7 +52,8 @@ export class OutputInterceptor implements NestInterceptor {
         }
         let release: () => void;
         try {
-          release = this.limiter.acquire(String(req.params.id));
+          // The tenant id the AccessGuard parsed (the same number the handler got from @TenantId()).
+          release = this.limiter.acquire(tenantIdOf(req));
         } catch (err) {
           res.setHeader('Retry-After', String(EXPORT_RETRY_AFTER_SECONDS));
           throw err;

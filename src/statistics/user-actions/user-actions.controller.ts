@@ -1,6 +1,6 @@
-import { Controller, Get, Param, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { TenantIdPipe } from '../../auth/access.guard';
+import { TenantId } from '../../auth/tenant-id';
 import { Authenticated } from '../../auth/authenticated.decorator';
 import { TENANT_STATISTICS } from '../../auth/principal';
 import type { Request, Response } from 'express';
@@ -41,7 +41,7 @@ export class UserActionsController {
     csvExample: '"module","action","tenant","count","month","year"\n3,1,1,46,5,2026\n3,2,1,9,5,2026',
   })
   async list(
-    @Param('id', TenantIdPipe) tenant: number,
+    @TenantId() tenant: number,
     @Query() query: UserActionsQueryDto,
     @ResponseFormat() format: OutputFormat,
     @Req() req: Request,

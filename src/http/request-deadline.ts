@@ -1,8 +1,7 @@
 import { NextFunction, Request, Response } from 'express';
 import { Server } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import { AppConfig } from '../config/app-config';
-import { replyError } from './all-exceptions.filter';
+import { errorBody, replyError, requestIdOf } from './error-body';
 
 /** Set on a response that the deadline answered; the late handler result is then dropped quietly. */
 export const TIMED_OUT = Symbol('requestTimedOut');
@@ -18,11 +17,13 @@ export function requestDeadline(timeoutMs: number) {
     const timer = setTimeout(() => {
       if (res.headersSent || res.writableEnded) return;
       (res as unknown as Record<symbol, boolean>)[TIMED_OUT] = true;
-      replyError(res, {
-        statusCode: 503,
-        error: STATUS_CODES[503]!,
-        message: `The request did not complete within ${timeoutMs} ms (REQUEST_TIMEOUT_MS); the database may be unavailable — retry later (request id ${String((req as { id?: unknown }).id ?? '-')})`,
-      });
+      replyError(
+        res,
+        errorBody(
+          503,
+          `The request did not complete within ${timeoutMs} ms (REQUEST_TIMEOUT_MS); the database may be unavailable — retry later (request id ${requestIdOf(req)})`,
+        ),
+      );
     }, timeoutMs);
     timer.unref();
     res.once('close', () => clearTimeout(timer));

@@ -1,17 +1,32 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { HttpException, HttpStatus } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../database/errors';
-import { timedOut } from './request-deadline';
 
+/**
+ * The one shape and the one writer of every error answer (docs/api.md, "Errors"): the exception
+ * filter, the request deadline, the 405 middleware, the CSV export's early failure and the
+ * body-parser error handler all build their body here and send it with {@link replyError}.
+ */
 export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
 }
 
+/** What became of something thrown: the body to send, and whether it is worth an error log line. */
+export interface MappedError {
+  body: ErrorBody;
+  log: boolean;
+}
+
+/** `{ statusCode, error: <reason phrase>, message }`. */
+export function errorBody(statusCode: number, message: string): ErrorBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
+}
+
 /** Maps anything thrown into `{ statusCode, error, message }`; SQL and stack traces never leave the process. */
-export function toErrorBody(exception: unknown, requestId: string): { body: ErrorBody; log: boolean } {
+export function toErrorBody(exception: unknown, requestId: string): MappedError {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const res = exception.getResponse();
@@ -21,7 +36,7 @@ export function toErrorBody(exception: unknown, requestId: string): { body: Erro
       const m = (res as { message?: unknown }).message;
       message = Array.isArray(m) ? m.join('; ') : typeof m === 'string' ? m : exception.message;
     }
-    return { body: { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message }, log: status >= 500 };
+    return { body: errorBody(status, message), log: status >= 500 };
   }
   // body-parser and other http-errors style errors (too large, malformed JSON, bad charset)
   const e = exception as { status?: number; statusCode?: number; type?: string; expose?: boolean; code?: string };
@@ -33,18 +48,12 @@ export function toErrorBody(exception: unknown, requestId: string): { body: Erro
         : e.type === 'entity.parse.failed'
           ? 'Request body is not valid JSON'
           : (STATUS_CODES[status] ?? 'Bad request');
-    return { body: { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message }, log: false };
+    return { body: errorBody(status, message), log: false };
   }
   if (isDatabaseUnavailable(exception)) {
-    return {
-      body: { statusCode: 503, error: STATUS_CODES[503]!, message: `The database is unavailable; retry later (request id ${requestId})` },
-      log: true,
-    };
+    return { body: errorBody(503, `The database is unavailable; retry later (request id ${requestId})`), log: true };
   }
-  return {
-    body: { statusCode: 500, error: STATUS_CODES[500]!, message: `Internal server error (request id ${requestId})` },
-    log: true,
-  };
+  return { body: errorBody(500, `Internal server error (request id ${requestId})`), log: true };
 }
 
 /**
@@ -58,29 +67,16 @@ export function replyError(res: Response, body: ErrorBody): void {
   res.status(body.statusCode).type('application/json').send(JSON.stringify(body));
 }
 
-@Catch()
-export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HTTP');
+/** The request id pino-http gave the request, or `-`. */
+export function requestIdOf(req: Request): string {
+  return String((req as { id?: unknown }).id ?? '-');
+}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const ctx = host.switchToHttp();
-    const req = ctx.getRequest<Request & { id?: string }>();
-    const res = ctx.getResponse<Response>();
-    const requestId = String(req?.id ?? '-');
-    if (timedOut(res)) {
-      // REQUEST_TIMEOUT_MS already answered 503; this is the late outcome of the abandoned work.
-      this.logger.warn({ requestId, err: exception }, 'request finished after its deadline had answered 503');
-      return;
-    }
-    const { body, log } = toErrorBody(exception, requestId);
-    if (log) {
-      this.logger.error({ requestId, err: exception, status: body.statusCode }, 'request failed');
-    }
-    if (res.headersSent) {
-      // A stream already started (CSV export): the only honest signal left is a broken response.
-      res.destroy(exception instanceof Error ? exception : undefined);
-      return;
-    }
-    replyError(res, body);
-  }
+/**
+ * Express error middleware after the JSON body parser: its errors (413, malformed JSON) never
+ * reach Nest's filters, so they are answered here, in the same shape.
+ */
+export function bodyParserErrors(err: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) return next(err);
+  replyError(res, toErrorBody(err, requestIdOf(req)).body);
 }

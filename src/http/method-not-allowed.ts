@@ -1,6 +1,5 @@
 import { Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import { STATUS_CODES } from 'node:http';
-import { replyError } from './all-exceptions.filter';
+import { errorBody, replyError } from './error-body';
 
 /**
  * What this middleware reads of Express 5's router (the `router` package 2.x): its layers, their
@@ -45,10 +44,6 @@ export function methodNotAllowed(expressApp: Express): RequestHandler {
     if (allowed.size === 0) return next();
     const allow = [...allowed].sort();
     res.setHeader('Allow', allow.join(', '));
-    replyError(res, {
-      statusCode: 405,
-      error: STATUS_CODES[405]!,
-      message: `${req.method} is not allowed on ${req.path}; allowed: ${allow.join(', ')}`,
-    });
+    replyError(res, errorBody(405, `${req.method} is not allowed on ${req.path}; allowed: ${allow.join(', ')}`));
   };
 }

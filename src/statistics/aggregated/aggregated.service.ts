@@ -6,7 +6,7 @@ import { Database } from '../../database/database.service';
 import { toInt, toStringOrNull } from '../../database/values';
 import { planRange, Span } from '../../summary/range-plan';
 import { checkRange } from '../statistics-query.dto';
-import { AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto, Aggregation } from './aggregated.dto';
+import { AggregatedOtherDto, AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto, Aggregation } from './aggregated.dto';
 
 /** Column behind each allowed aggregation (a fixed map: user input never reaches SQL). */
 const COLUMN: Record<Aggregation, string> = {
@@ -23,7 +23,12 @@ export interface AggregatedResult {
   from: Date;
   to: Date;
   aggregations: Aggregation[];
+  /** The entries of the answer: every group, or the page that offset and limit cut out. */
   rows: AggregatedUserActionDto[];
+  /** Number of groups before offset and limit. */
+  total: number;
+  /** With other=true: the groups left out, summed. */
+  other?: AggregatedOtherDto;
 }
 
 /** SQL's ordering of the group columns: NULL first, then byte order (both databases use binary collations). */
@@ -57,6 +62,9 @@ export class AggregatedService {
 
   /** [from, to) of the answer: the query's, or the current month in STATISTICS_TIME_ZONE; 400 when from is after to. */
   range(q: AggregatedQueryDto): { from: Date; to: Date } {
+    // Checked here, before the ETag is computed: a bad combination never gets a 304.
+    if (q.offset !== undefined && q.limit === undefined) throw new BadRequestException('offset is only allowed together with limit');
+    if (q.other !== undefined && q.limit === undefined) throw new BadRequestException('other is only allowed together with limit');
     const { from, to } = q.from && q.to ? { from: q.from, to: q.to } : this.calendar.currentMonth(this.clock.now());
     checkRange(from, to);
     return { from, to };
@@ -67,15 +75,15 @@ export class AggregatedService {
     const { from, to } = this.range(q);
     const aggregations = q.aggregations ?? [];
     const plan = aggregations.every((a) => SUMMARISED.has(a)) ? planRange(this.calendar, from, to) : { raw: [{ from, to }] };
-    const groups = new Map<string, AggregatedUserActionDto & { keys: Array<string | null> }>();
     // One statement (the parts joined by UNION ALL) is its own consistent snapshot: no
     // transaction round trips, one query per request — this route serves every dashboard view.
     const parts: Array<[string, unknown[]]> = [];
     if (plan.days) parts.push(this.part(aggregations.length ? 'stat_day_cd' : 'stat_day', 'day', tenant, q, aggregations, plan.days));
     for (const span of plan.raw) parts.push(this.part('user_action', 'created', tenant, q, aggregations, span));
-    const sums: Array<Record<string, unknown>> = parts.length
-      ? await this.db.snapshot((em) => em.query(parts.map(([sql]) => sql).join(' UNION ALL '), parts.flatMap(([, params]) => params)), 1)
-      : [];
+    const union: [string, unknown[]] = [parts.map(([sql]) => sql).join(' UNION ALL '), parts.flatMap(([, params]) => params)];
+    if (q.limit !== undefined) return { from, to, aggregations, ...(await this.page(tenant, q, aggregations, parts.length ? union : undefined)) };
+    const sums: Array<Record<string, unknown>> = parts.length ? await this.db.snapshot((em) => em.query(union[0], union[1]), 1) : [];
+    const groups = new Map<string, AggregatedUserActionDto & { keys: Array<string | null> }>();
     for (const r of sums) {
       const keys = aggregations.map((a) => toStringOrNull(r[a]));
       const module = toInt(r.module);
@@ -98,10 +106,65 @@ export class AggregatedService {
         groups.set(id, entry);
       }
     }
+    const byKey = (a: AggregatedUserActionDto & { keys: Array<string | null> }, b: AggregatedUserActionDto & { keys: Array<string | null> }) =>
+      a.module - b.module || a.action - b.action || compareKeys(a.keys, b.keys);
     const rows = [...groups.values()]
-      .sort((a, b) => a.module - b.module || a.action - b.action || compareKeys(a.keys, b.keys))
+      .sort(q.orderBy === 'count' ? (a, b) => b.count - a.count || byKey(a, b) : byKey)
       .map(({ keys: _keys, ...row }) => row);
-    return { from, to, aggregations, rows };
+    return { from, to, aggregations, rows, total: rows.length };
+  }
+
+  /**
+   * A page of the groups (limit, offset), in one statement: the parts are merged into groups,
+   * numbered in the answer's order, and only the page leaves the database — with the number of
+   * groups, the sum of all counts and the coarsest level outside the page, which every row
+   * carries (the first row is always sent so these arrive even when the page is empty).
+   * Orders in SQL exactly as the unpaged path sorts: NULL first, then byte order (binary
+   * collations on both databases).
+   */
+  private async page(
+    tenant: number,
+    q: AggregatedQueryDto,
+    aggregations: Aggregation[],
+    union: [string, unknown[]] | undefined,
+  ): Promise<Pick<AggregatedResult, 'rows' | 'total' | 'other'>> {
+    const offset = q.offset ?? 0;
+    const end = offset + q.limit!;
+    const rows: AggregatedUserActionDto[] = [];
+    let total = 0;
+    let all = 0;
+    let otherLevel = 0;
+    if (union) {
+      const keys = ['module', 'action', ...aggregations];
+      const order = [...(q.orderBy === 'count' ? ['count DESC'] : []), ...keys].join(', ');
+      const sql = `SELECT * FROM (
+          SELECT r.*, COUNT(*) OVER () AS groupsTotal, SUM(r.count) OVER () AS countTotal,
+                 MAX(CASE WHEN r.rn <= ? OR r.rn > ? THEN r.aggregationLevel END) OVER () AS otherLevel
+            FROM (SELECT g.*, ROW_NUMBER() OVER (ORDER BY ${order}) AS rn
+                    FROM (SELECT ${keys.join(', ')}, SUM(count) AS count, MAX(aggregationLevel) AS aggregationLevel
+                            FROM (${union[0]}) u GROUP BY ${keys.join(', ')}) g) r) s
+         WHERE s.rn = 1 OR (s.rn > ? AND s.rn <= ?) ORDER BY s.rn`;
+      const result: Array<Record<string, unknown>> = await this.db.snapshot((em) => em.query(sql, [offset, end, ...union[1], offset, end]), 1);
+      for (const r of result) {
+        total = toInt(r.groupsTotal);
+        all = toInt(r.countTotal);
+        otherLevel = r.otherLevel === null || r.otherLevel === undefined ? 0 : toInt(r.otherLevel);
+        const rn = toInt(r.rn);
+        if (rn <= offset || rn > end) continue;
+        const entry: AggregatedUserActionDto = {
+          module: toInt(r.module),
+          action: toInt(r.action),
+          tenant,
+          count: toInt(r.count),
+          aggregationLevel: toInt(r.aggregationLevel),
+        };
+        for (const a of aggregations) entry[a] = toStringOrNull(r[a]);
+        rows.push(entry);
+      }
+    }
+    if (!q.other) return { rows, total };
+    const shown = rows.reduce((n, r) => n + r.count, 0);
+    return { rows, total, other: { count: all - shown, groups: total - rows.length, aggregationLevel: otherLevel } };
   }
 
   /** One part of the answer: sums of one table over one span, as a parameterised SELECT. */
@@ -133,6 +196,7 @@ export class AggregatedService {
   }
 
   toJson(result: AggregatedResult): AggregatedResponseDto {
-    return { userActions: result.rows, meta: { total: result.rows.length, serverTime: this.clock.now().toISOString() } };
+    const meta = { total: result.total, serverTime: this.clock.now().toISOString() };
+    return { userActions: result.rows, meta: result.other ? { ...meta, other: result.other } : meta };
   }
 }

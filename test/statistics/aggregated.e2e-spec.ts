@@ -1,4 +1,5 @@
 import { API, csvText, EventSpec, expectError, getCsv, getJson, ingest, parseCsv } from '../support/fixtures';
+import { RollupService } from '../../src/rollup/rollup.service';
 import { TestApp } from '../support/test-app';
 
 /** GET tenants/:id/userActionsAggregated — sums in [from, to), spec §4. */
@@ -554,5 +555,40 @@ describe('GET tenants/:id/userActionsAggregated — limit, offset, orderBy=count
   it('the message of a parameter that needs limit says so', async () => {
     expect((await getJson(t, 1, 'userActionsAggregated', q('offset=2'))).body.message).toBe('offset is only allowed together with limit');
     expect((await getJson(t, 1, 'userActionsAggregated', q('other=true'))).body.message).toBe('other is only allowed together with limit');
+  });
+});
+
+describe('GET tenants/:id/userActionsAggregated — other after a rollup: the coarsest level left out', () => {
+  const NOW = new Date('2026-09-01T00:00:00.000Z');
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.create({ now: NOW, env: { ROLLUP_ENABLED: 'false' } });
+    await t.reset();
+    const at = (created: string, action: number, n: number): EventSpec[] => Array.from({ length: n }, () => ({ module: 3, action, created }));
+    await ingest(t, 1, [
+      ...at('2026-08-20T10:00:00.000Z', 1, 5), // stays real time
+      ...at('2026-07-10T10:00:00.000Z', 2, 3), // daily after the pass
+      ...at('2026-01-10T10:00:00.000Z', 3, 2), // monthly after the pass
+      ...at('2026-08-21T10:00:00.000Z', 4, 1), // stays real time
+    ]);
+    const summary = await t.app.get(RollupService).run({ asOf: NOW });
+    expect([summary.monthlyCutoff]).toEqual(['2026-03-01T00:00:00.000Z']);
+  });
+  afterAll(() => t.close());
+
+  // Whole days only (one part: the summaries) and with edges cut off (summaries and raw rows; rolled-up rows sit at the start of their day or month).
+  it.each(['from=2026-01-01T00:00:00.000Z&to=2026-09-01T00:00:00.000Z', 'from=2025-12-31T06:00:00.000Z&to=2026-08-31T23:00:00.000Z'])('%s', async (range) => {
+    const get = async (extra: string) => (await getJson(t, 1, 'userActionsAggregated', `${range}&orderBy=count&other=true&${extra}`).expect(200)).body;
+    const level = (action: number, count: number, aggregationLevel: number) => ({ module: 3, action, tenant: 1, count, aggregationLevel });
+    const full = (await getJson(t, 1, 'userActionsAggregated', `${range}&orderBy=count`).expect(200)).body.userActions;
+    expect(full).toEqual([level(1, 5, 0), level(2, 3, 1), level(3, 2, 2), level(4, 1, 0)]);
+    expect((await get('limit=2')).meta.other).toEqual({ count: 3, groups: 2, aggregationLevel: 2 });
+    expect((await get('limit=2&offset=2')).meta.other).toEqual({ count: 8, groups: 2, aggregationLevel: 1 });
+    const second = await get('limit=1&offset=1');
+    expect(second.userActions).toEqual([level(2, 3, 1)]);
+    expect(second.meta.other).toEqual({ count: 8, groups: 3, aggregationLevel: 2 });
+    expect((await get('limit=3')).meta.other).toEqual({ count: 1, groups: 1, aggregationLevel: 0 });
+    const csv = await getCsv(t, 1, 'userActionsAggregated', `${range}&orderBy=count&other=true&limit=2&offset=2`).expect(200);
+    expect(csvText(csv)).toBe(['"module","action","tenant","count","aggregationLevel"', '3,3,1,2,2', '3,4,1,1,0', '"","",1,8,1'].join('\n'));
   });
 });

@@ -80,9 +80,9 @@ export class AggregatedService {
     const parts: Array<[string, unknown[]]> = [];
     if (plan.days) parts.push(this.part(aggregations.length ? 'stat_day_cd' : 'stat_day', 'day', tenant, q, aggregations, plan.days));
     for (const span of plan.raw) parts.push(this.part('user_action', 'created', tenant, q, aggregations, span));
-    const union = { sql: parts.map(([sql]) => sql).join(' UNION ALL '), params: parts.flatMap(([, params]) => params), parts: parts.length };
-    if (q.limit !== undefined) return { from, to, aggregations, ...(await this.page(tenant, q, aggregations, parts.length ? union : undefined)) };
-    const sums: Array<Record<string, unknown>> = parts.length ? await this.db.snapshot((em) => em.query(union.sql, union.params), 1) : [];
+    const sums: Array<Record<string, unknown>> = parts.length
+      ? await this.db.snapshot((em) => em.query(parts.map(([sql]) => sql).join(' UNION ALL '), parts.flatMap(([, params]) => params)), 1)
+      : [];
     const groups = new Map<string, AggregatedUserActionDto & { keys: Array<string | null> }>();
     for (const r of sums) {
       const keys = aggregations.map((a) => toStringOrNull(r[a]));
@@ -111,68 +111,20 @@ export class AggregatedService {
     const rows = [...groups.values()]
       .sort(q.orderBy === 'count' ? (a, b) => b.count - a.count || byKey(a, b) : byKey)
       .map(({ keys: _keys, ...row }) => row);
-    return { from, to, aggregations, rows, total: rows.length };
-  }
-
-  /**
-   * A page of the groups (limit, offset), in one statement: the parts are merged into groups,
-   * numbered in the answer's order, and only the page leaves the database — with the number of
-   * groups, the sum of all counts and the coarsest level outside the page, which every row
-   * carries (the first row is always sent so these arrive even when the page is empty).
-   * Orders in SQL exactly as the unpaged path sorts: NULL first, then byte order (binary
-   * collations on both databases).
-   */
-  private async page(
-    tenant: number,
-    q: AggregatedQueryDto,
-    aggregations: Aggregation[],
-    union: { sql: string; params: unknown[]; parts: number } | undefined,
-  ): Promise<Pick<AggregatedResult, 'rows' | 'total' | 'other'>> {
+    if (q.limit === undefined) return { from, to, aggregations, rows, total: rows.length };
+    // Paged after the merge: a group's count may come from summary days and raw edge days, so
+    // only the merged groups can be ranked (docs/performance.md: why not in SQL).
     const offset = q.offset ?? 0;
-    const end = offset + q.limit!;
-    const rows: AggregatedUserActionDto[] = [];
-    let total = 0;
-    let all = 0;
-    let otherLevel = 0;
-    if (union) {
-      const keys = ['module', 'action', ...aggregations];
-      const order = [...(q.orderBy === 'count' ? ['count DESC'] : []), ...keys].join(', ');
-      // One part's groups are already unique; several parts (summary days, edge days) are merged first.
-      const groups =
-        union.parts > 1
-          ? `SELECT ${keys.join(', ')}, SUM(count) AS count, MAX(aggregationLevel) AS aggregationLevel FROM (${union.sql}) u GROUP BY ${keys.join(', ')}`
-          : union.sql;
-      // The level outside the page as two counts: MariaDB recomputes MAX() OVER () per row (quadratic;
-      // 300,000 rows ran for minutes), SUM() OVER () is one pass.
-      const outside = '(r.rn <= ? OR r.rn > ?)';
-      const sql = `SELECT * FROM (
-          SELECT r.*, COUNT(*) OVER () AS groupsTotal, SUM(r.count) OVER () AS countTotal,
-                 SUM(CASE WHEN ${outside} AND r.aggregationLevel >= 1 THEN 1 ELSE 0 END) OVER () AS otherDaily,
-                 SUM(CASE WHEN ${outside} AND r.aggregationLevel >= 2 THEN 1 ELSE 0 END) OVER () AS otherMonthly
-            FROM (SELECT g.*, ROW_NUMBER() OVER (ORDER BY ${order}) AS rn FROM (${groups}) g) r) s
-         WHERE s.rn = 1 OR (s.rn > ? AND s.rn <= ?) ORDER BY s.rn`;
-      const params = [offset, end, offset, end, ...union.params, offset, end];
-      const result: Array<Record<string, unknown>> = await this.db.snapshot((em) => em.query(sql, params), 1);
-      for (const r of result) {
-        total = toInt(r.groupsTotal);
-        all = toInt(r.countTotal);
-        otherLevel = toInt(r.otherMonthly) > 0 ? 2 : toInt(r.otherDaily) > 0 ? 1 : 0;
-        const rn = toInt(r.rn);
-        if (rn <= offset || rn > end) continue;
-        const entry: AggregatedUserActionDto = {
-          module: toInt(r.module),
-          action: toInt(r.action),
-          tenant,
-          count: toInt(r.count),
-          aggregationLevel: toInt(r.aggregationLevel),
-        };
-        for (const a of aggregations) entry[a] = toStringOrNull(r[a]);
-        rows.push(entry);
-      }
-    }
-    if (!q.other) return { rows, total };
-    const shown = rows.reduce((n, r) => n + r.count, 0);
-    return { rows, total, other: { count: all - shown, groups: total - rows.length, aggregationLevel: otherLevel } };
+    const page = rows.slice(offset, offset + q.limit);
+    if (!q.other) return { from, to, aggregations, rows: page, total: rows.length };
+    const other: AggregatedOtherDto = { count: 0, groups: 0, aggregationLevel: 0 };
+    rows.forEach((r, i) => {
+      if (i >= offset && i < offset + q.limit!) return;
+      other.count += r.count;
+      other.groups += 1;
+      other.aggregationLevel = Math.max(other.aggregationLevel, r.aggregationLevel);
+    });
+    return { from, to, aggregations, rows: page, total: rows.length, other };
   }
 
   /** One part of the answer: sums of one table over one span, as a parameterised SELECT. */

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { EnumArrayField, InstantField, IntArrayField, IntField, parseInstant } from './field.decorators';
+import { BooleanField, EnumArrayField, EnumField, InstantField, IntArrayField, IntField, parseInstant } from './field.decorators';
 import { flattenValidationErrors } from './validation';
 
 describe('parseInstant', () => {
@@ -71,6 +71,12 @@ class Probe {
 
   @EnumArrayField(['country', 'device'], { optional: true })
   aggregations?: string[];
+
+  @EnumField(['count'], { optional: true })
+  orderBy?: string;
+
+  @BooleanField({ optional: true })
+  other?: boolean;
 }
 
 /** Transforms and validates like the global ValidationPipe (first error per field); returns the instance and the messages. */
@@ -124,5 +130,17 @@ describe('field decorators', () => {
   it('EnumArrayField takes allowed values and names them when given anything else', () => {
     expect(check({ aggregations: 'country' })).toEqual({ value: expect.objectContaining({ aggregations: ['country'] }), errors: [] });
     expect(check({ aggregations: ['country', 'userId'] }).errors).toEqual(['aggregations may only contain: country, device']);
+  });
+
+  it('EnumField takes one allowed value and names the allowed ones otherwise', () => {
+    expect(check({ orderBy: 'count' })).toEqual({ value: expect.objectContaining({ orderBy: 'count' }), errors: [] });
+    for (const orderBy of ['Count', '', ['count', 'count'], 'key']) expect(check({ orderBy }).errors).toEqual(['orderBy must be one of: count']);
+  });
+
+  it('BooleanField takes exactly true or false', () => {
+    expect(check({ other: 'true' })).toEqual({ value: expect.objectContaining({ other: true }), errors: [] });
+    expect(check({ other: 'false' })).toEqual({ value: expect.objectContaining({ other: false }), errors: [] });
+    expect(check({ other: true }).errors).toEqual([]);
+    for (const other of ['1', 'yes', 'TRUE', '', ['true', 'true']]) expect(check({ other }).errors).toEqual(['other must be true or false']);
   });
 });

@@ -4,6 +4,7 @@ import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsDate,
   IsIn,
   IsInt,
@@ -99,6 +100,28 @@ export function EnumArrayField(allowed: readonly string[], opts: FieldOptions = 
     ArrayMaxSize(allowed.length, { message: `$property may name each of ${allowed.join(', ')} at most once` }),
     IsIn(allowed as string[], { each: true, message: `$property may only contain: ${allowed.join(', ')}` }),
     doc(opts, { enum: [...allowed], isArray: true, uniqueItems: true }),
+  );
+}
+
+/** One value from a fixed set (a query parameter given once); anything else is a 400 listing the allowed values. */
+export function EnumField(allowed: readonly string[], opts: FieldOptions = {}) {
+  return applyDecorators(
+    ...(opts.optional ? [IsOptional()] : []),
+    IsIn(allowed as string[], { message: `$property must be one of: ${allowed.join(', ')}` }),
+    doc(opts, { type: String, enum: [...allowed] }),
+  );
+}
+
+/**
+ * A query flag: exactly `true` or `false` (query text; a JSON boolean too). `1`, `yes`, an empty
+ * value or a repeated parameter are a 400 naming it.
+ */
+export function BooleanField(opts: FieldOptions = {}) {
+  return applyDecorators(
+    Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)),
+    ...(opts.optional ? [IsOptional()] : []),
+    IsBoolean({ message: '$property must be true or false' }),
+    doc(opts, { type: Boolean }),
   );
 }
 

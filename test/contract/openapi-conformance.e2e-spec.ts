@@ -193,6 +193,16 @@ describe('the service answers as openapi.json says (typed client, every route)',
         parseAs: 'text',
       });
       expect(csv.data).toBe('"module","action","tenant","count","aggregationLevel","country"\n3,1,1,1,0,"AT"\n3,1,1,1,0,"DE"\n3,303,1,1,0,""');
+      const top = await reader.GET('/v2/statistics/tenants/{id}/userActionsAggregated', {
+        params: { path: { id: 1 }, query: { aggregations: ['country'], orderBy: 'count', limit: 1, offset: 1, other: true } },
+      });
+      expect(top.data?.userActions).toEqual([{ module: 3, action: 1, tenant: 1, count: 1, aggregationLevel: 0, country: 'DE' }]);
+      expect([top.data?.meta.total, top.data?.meta.other]).toEqual([3, { count: 2, groups: 2, aggregationLevel: 0 }]);
+      const topCsv = await reader.GET('/v2/statistics/tenants/{id}/userActionsAggregated', {
+        params: { path: { id: 1 }, query: { aggregations: ['country'], orderBy: 'count', limit: 1, other: true, format: 'csv' } },
+        parseAs: 'text',
+      });
+      expect(topCsv.data).toBe('"module","action","tenant","count","aggregationLevel","country"\n3,1,1,1,0,"AT"\n"","",1,2,0,""');
       const reversed = { from: '2026-05-20T00:00:00.000Z', to: '2026-05-01T00:00:00.000Z' };
       const bad = await reader.GET('/v2/statistics/tenants/{id}/userActionsAggregated', { params: { path: { id: 1 }, query: reversed } });
       expect([bad.response.status, bad.error?.message]).toEqual([400, 'from must not be after to']);

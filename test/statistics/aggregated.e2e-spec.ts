@@ -1,4 +1,5 @@
 import { API, csvText, EventSpec, expectError, getCsv, getJson, ingest, parseCsv } from '../support/fixtures';
+import { RollupService } from '../../src/rollup/rollup.service';
 import { TestApp } from '../support/test-app';
 
 /** GET tenants/:id/userActionsAggregated — sums in [from, to), spec §4. */
@@ -370,5 +371,224 @@ describe('GET tenants/:id/userActionsAggregated — default month in Europe/Vien
       const res = await getJson(t, 1, 'userActionsAggregated').expect(200);
       expect(res.body.userActions).toEqual([sum(3, 1, 2), sum(3, 2, 1)]);
     });
+  });
+});
+
+describe('GET tenants/:id/userActionsAggregated — limit, offset, orderBy=count, other', () => {
+  // [from, to) cuts 1 and 20 March in half: whole days come from the summaries, the halves from
+  // user_action, so with `aggregations[]=country` (or none) a group's count is merged from both.
+  const RANGE = 'from=2026-03-01T12:00:00.000Z&to=2026-03-20T12:00:00.000Z';
+  const TIMES = ['2026-03-01T12:00:00.000Z', '2026-03-05T10:00:00.000Z', '2026-03-20T11:59:59.999Z', '2026-03-10T00:00:00.000Z', '2026-03-01T23:59:59.999Z'];
+  const COUNTRIES = ['AT', 'DE', undefined];
+  /** Groups by (module, action, actionId) with known counts; actionId item:a and item:c are configurator cfgX, item:b and item:d cfgY. */
+  const GROUPS: Array<[number, number, string | null, number]> = [
+    [3, 1, 'item:a', 5],
+    [3, 1, 'item:b', 3],
+    [3, 1, 'item:c', 3],
+    [3, 1, null, 3],
+    [3, 2, 'item:a', 3],
+    [3, 2, 'item:d', 1],
+    [4, 1, null, 4],
+  ];
+  const LABEL: Record<string, string> = { 'item:a': 'cfgX', 'item:b': 'cfgY', 'item:c': 'cfgX', 'item:d': 'cfgY' };
+  const TOTAL_COUNT = 22;
+  const byItem = (module: number, action: number, actionId: string | null, count: number) => sum(module, action, count, { actionId });
+  const q = (extra: string) => `${RANGE}&${extra}`;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await TestApp.create({ now: new Date('2026-03-25T12:00:00.000Z'), env: { ROLLUP_ENABLED: 'false' } });
+    await t.reset();
+    let n = 0;
+    const events: EventSpec[] = GROUPS.flatMap(([module, action, actionId, count]) =>
+      Array.from({ length: count }, () => {
+        const i = n++;
+        return {
+          module,
+          action,
+          created: TIMES[i % TIMES.length],
+          ...(COUNTRIES[i % 3] ? { country: COUNTRIES[i % 3] } : {}),
+          ...(actionId ? { actionId, actionLabel: LABEL[actionId] } : {}),
+        };
+      }),
+    );
+    // Outside [from, to): just before and at the end.
+    events.push({ module: 3, action: 2, created: '2026-03-01T11:59:59.999Z', actionId: 'item:d' }, { module: 3, action: 2, created: '2026-03-20T12:00:00.000Z', actionId: 'item:d' });
+    await ingest(t, 1, events);
+  });
+  afterAll(() => t.close());
+
+  it('orderBy=count without limit: every group, by count descending, ties by module, action, then null before values', async () => {
+    const res = await getJson(t, 1, 'userActionsAggregated', q('aggregations[]=actionId&orderBy=count')).expect(200);
+    expect(res.body).toEqual({
+      userActions: [
+        byItem(3, 1, 'item:a', 5),
+        byItem(4, 1, null, 4),
+        byItem(3, 1, null, 3),
+        byItem(3, 1, 'item:b', 3),
+        byItem(3, 1, 'item:c', 3),
+        byItem(3, 2, 'item:a', 3),
+        byItem(3, 2, 'item:d', 1),
+      ],
+      meta: { total: 7, serverTime: '2026-03-25T12:00:00.000Z' },
+    });
+  });
+
+  it('limit: the top N, meta.total counts every group, no meta.other unless asked', async () => {
+    const res = await getJson(t, 1, 'userActionsAggregated', q('aggregations[]=actionId&orderBy=count&limit=3')).expect(200);
+    expect(res.body).toEqual({
+      userActions: [byItem(3, 1, 'item:a', 5), byItem(4, 1, null, 4), byItem(3, 1, null, 3)],
+      meta: { total: 7, serverTime: '2026-03-25T12:00:00.000Z' },
+    });
+  });
+
+  it('other=true: meta.other sums the groups left out, so page + other = the whole', async () => {
+    const top = await getJson(t, 1, 'userActionsAggregated', q('aggregations[]=actionId&orderBy=count&limit=3&other=true')).expect(200);
+    expect(top.body.meta).toEqual({ total: 7, serverTime: '2026-03-25T12:00:00.000Z', other: { count: 10, groups: 4, aggregationLevel: 0 } });
+    expect(top.body.userActions.map((r: { count: number }) => r.count)).toEqual([5, 4, 3]);
+    // Left out on both sides of the page: the first two and the last two.
+    const middle = await getJson(t, 1, 'userActionsAggregated', q('aggregations[]=actionId&orderBy=count&limit=3&offset=2&other=true')).expect(200);
+    expect(middle.body.userActions).toEqual([byItem(3, 1, null, 3), byItem(3, 1, 'item:b', 3), byItem(3, 1, 'item:c', 3)]);
+    expect(middle.body.meta.other).toEqual({ count: 13, groups: 4, aggregationLevel: 0 });
+    const off = await getJson(t, 1, 'userActionsAggregated', q('aggregations[]=actionId&orderBy=count&limit=5&offset=7&other=true')).expect(200);
+    expect(off.body).toEqual({ userActions: [], meta: { total: 7, serverTime: '2026-03-25T12:00:00.000Z', other: { count: TOTAL_COUNT, groups: 7, aggregationLevel: 0 } } });
+    const all = await getJson(t, 1, 'userActionsAggregated', q('aggregations[]=actionId&limit=10000&other=true')).expect(200);
+    expect(all.body.meta.other).toEqual({ count: 0, groups: 0, aggregationLevel: 0 });
+    expect(all.body.userActions.length).toBe(7);
+    const none = await getJson(t, 1, 'userActionsAggregated', 'from=2026-03-05T10:00:00.000Z&to=2026-03-05T10:00:00.000Z&limit=3&other=true').expect(200);
+    expect(none.body).toEqual({ userActions: [], meta: { total: 0, serverTime: '2026-03-25T12:00:00.000Z', other: { count: 0, groups: 0, aggregationLevel: 0 } } });
+    const off2 = await getJson(t, 1, 'userActionsAggregated', q('aggregations[]=actionId&limit=3&other=false')).expect(200);
+    expect(off2.body.meta).toEqual({ total: 7, serverTime: '2026-03-25T12:00:00.000Z' });
+  });
+
+  it('limit and offset without orderBy page the default order', async () => {
+    const res = await getJson(t, 1, 'userActionsAggregated', q('aggregations[]=actionId&limit=2&offset=1')).expect(200);
+    expect(res.body).toEqual({ userActions: [byItem(3, 1, 'item:a', 5), byItem(3, 1, 'item:b', 3)], meta: { total: 7, serverTime: '2026-03-25T12:00:00.000Z' } });
+    const filtered = await getJson(t, 1, 'userActionsAggregated', q('module=3&actions[]=2&aggregations[]=actionId&orderBy=count&limit=1&other=true')).expect(200);
+    expect(filtered.body).toEqual({
+      userActions: [byItem(3, 2, 'item:a', 3)],
+      meta: { total: 2, serverTime: '2026-03-25T12:00:00.000Z', other: { count: 1, groups: 1, aggregationLevel: 0 } },
+    });
+  });
+
+  it('breaks ties by the aggregations in request order (actionLabel, actionId vs actionId, actionLabel)', async () => {
+    const both = (module: number, action: number, actionId: string | null, count: number) =>
+      sum(module, action, count, { actionLabel: actionId ? LABEL[actionId] : null, actionId });
+    const labelFirst = await getJson(t, 1, 'userActionsAggregated', q('aggregations[]=actionLabel&aggregations[]=actionId&orderBy=count&limit=4&offset=2')).expect(200);
+    expect(labelFirst.body.userActions).toEqual([both(3, 1, null, 3), both(3, 1, 'item:c', 3), both(3, 1, 'item:b', 3), both(3, 2, 'item:a', 3)]);
+    const idFirst = await getJson(t, 1, 'userActionsAggregated', q('aggregations[]=actionId&aggregations[]=actionLabel&orderBy=count&limit=4&offset=2')).expect(200);
+    expect(idFirst.body.userActions).toEqual([both(3, 1, null, 3), both(3, 1, 'item:b', 3), both(3, 1, 'item:c', 3), both(3, 2, 'item:a', 3)]);
+    expect(idFirst.body.meta.total).toBe(7);
+  });
+
+  it('top configurators (actionLabel) with other', async () => {
+    const res = await getJson(t, 1, 'userActionsAggregated', q('aggregations[]=actionLabel&orderBy=count&limit=2&other=true')).expect(200);
+    expect(res.body).toEqual({
+      userActions: [sum(3, 1, 8, { actionLabel: 'cfgX' }), sum(4, 1, 4, { actionLabel: null })],
+      meta: { total: 6, serverTime: '2026-03-25T12:00:00.000Z', other: { count: 10, groups: 4, aggregationLevel: 0 } },
+    });
+  });
+
+  it('merges summary days and raw edges before ordering and paging (no aggregations)', async () => {
+    const res = await getJson(t, 1, 'userActionsAggregated', q('orderBy=count&limit=2&other=true')).expect(200);
+    expect(res.body).toEqual({
+      userActions: [sum(3, 1, 14), sum(3, 2, 4)],
+      meta: { total: 3, serverTime: '2026-03-25T12:00:00.000Z', other: { count: 4, groups: 1, aggregationLevel: 0 } },
+    });
+  });
+
+  it.each([[[]], [['country']], [['device', 'country']], [['actionLabel']], [['actionId']], [['country', 'actionLabel', 'actionId']]])(
+    'pages of every size add up to the unpaged answer, in both orders (aggregations %j)',
+    async (aggs: string[]) => {
+      const a = aggs.map((x) => `&aggregations[]=${x}`).join('');
+      for (const order of ['', '&orderBy=count']) {
+        const full = (await getJson(t, 1, 'userActionsAggregated', `${RANGE}${a}${order}`).expect(200)).body;
+        expect(full.userActions.reduce((n: number, r: { count: number }) => n + r.count, 0)).toBe(TOTAL_COUNT);
+        for (const limit of [1, 2, 3]) {
+          const pages: unknown[] = [];
+          for (let offset = 0; offset < full.meta.total; offset += limit) {
+            const page = (await getJson(t, 1, 'userActionsAggregated', `${RANGE}${a}${order}&limit=${limit}&offset=${offset}&other=true`).expect(200)).body;
+            const shown = page.userActions.reduce((n: number, r: { count: number }) => n + r.count, 0);
+            expect(page.meta).toEqual({
+              total: full.meta.total,
+              serverTime: '2026-03-25T12:00:00.000Z',
+              other: { count: TOTAL_COUNT - shown, groups: full.meta.total - page.userActions.length, aggregationLevel: 0 },
+            });
+            pages.push(...page.userActions);
+          }
+          expect(pages).toEqual(full.userActions);
+        }
+      }
+    },
+  );
+
+  it('CSV: the same page, and with other=true a last row with empty module, action and aggregation cells', async () => {
+    const top = await getCsv(t, 1, 'userActionsAggregated', q('aggregations[]=actionId&orderBy=count&limit=3&other=true')).expect(200);
+    expect(csvText(top)).toBe(['"module","action","tenant","count","aggregationLevel","actionId"', '3,1,1,5,0,"item:a"', '4,1,1,4,0,""', '3,1,1,3,0,""', '"","",1,10,0,""'].join('\n'));
+    const page = await getCsv(t, 1, 'userActionsAggregated', q('aggregations[]=actionLabel&aggregations[]=actionId&orderBy=count&limit=2&offset=3')).expect(200);
+    expect(csvText(page)).toBe(['"module","action","tenant","count","aggregationLevel","actionLabel","actionId"', '3,1,1,3,0,"cfgX","item:c"', '3,1,1,3,0,"cfgY","item:b"'].join('\n'));
+    const rest = await getCsv(t, 1, 'userActionsAggregated', q('orderBy=count&limit=1&offset=1&other=true')).expect(200);
+    expect(csvText(rest)).toBe(['"module","action","tenant","count","aggregationLevel"', '3,2,1,4,0', '"","",1,18,0'].join('\n'));
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=10001', 'limit'],
+    ['limit=abc', 'limit'],
+    ['limit=1.5', 'limit'],
+    ['limit=-1', 'limit'],
+    ['limit=3&offset=-1', 'offset'],
+    ['limit=3&offset=x', 'offset'],
+    ['limit=3&offset=1000000001', 'offset'],
+    ['offset=2', 'offset'],
+    ['orderBy=foo', 'orderBy'],
+    ['orderBy=module', 'orderBy'],
+    ['orderBy=count&orderBy=count', 'orderBy'],
+    ['limit=3&other=yes', 'other'],
+    ['limit=3&other=1', 'other'],
+    ['other=true', 'other'],
+  ])('refuses %s with a 400 naming %s', async (params, name) => {
+    const res = await getJson(t, 1, 'userActionsAggregated', q(`aggregations[]=actionId&${params}`));
+    expectError(res, 400, name);
+  });
+
+  it('the message of a parameter that needs limit says so', async () => {
+    expect((await getJson(t, 1, 'userActionsAggregated', q('offset=2'))).body.message).toBe('offset is only allowed together with limit');
+    expect((await getJson(t, 1, 'userActionsAggregated', q('other=true'))).body.message).toBe('other is only allowed together with limit');
+  });
+});
+
+describe('GET tenants/:id/userActionsAggregated — other after a rollup: the coarsest level left out', () => {
+  const NOW = new Date('2026-09-01T00:00:00.000Z');
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await TestApp.create({ now: NOW, env: { ROLLUP_ENABLED: 'false' } });
+    await t.reset();
+    const at = (created: string, action: number, n: number): EventSpec[] => Array.from({ length: n }, () => ({ module: 3, action, created }));
+    await ingest(t, 1, [
+      ...at('2026-08-20T10:00:00.000Z', 1, 5), // stays real time
+      ...at('2026-07-10T10:00:00.000Z', 2, 3), // daily after the pass
+      ...at('2026-01-10T10:00:00.000Z', 3, 2), // monthly after the pass
+      ...at('2026-08-21T10:00:00.000Z', 4, 1), // stays real time
+    ]);
+    const summary = await t.app.get(RollupService).run({ asOf: NOW });
+    expect([summary.monthlyCutoff]).toEqual(['2026-03-01T00:00:00.000Z']);
+  });
+  afterAll(() => t.close());
+
+  // Whole days only (one part: the summaries) and with edges cut off (summaries and raw rows; rolled-up rows sit at the start of their day or month).
+  it.each(['from=2026-01-01T00:00:00.000Z&to=2026-09-01T00:00:00.000Z', 'from=2025-12-31T06:00:00.000Z&to=2026-08-31T23:00:00.000Z'])('%s', async (range) => {
+    const get = async (extra: string) => (await getJson(t, 1, 'userActionsAggregated', `${range}&orderBy=count&other=true&${extra}`).expect(200)).body;
+    const level = (action: number, count: number, aggregationLevel: number) => ({ module: 3, action, tenant: 1, count, aggregationLevel });
+    const full = (await getJson(t, 1, 'userActionsAggregated', `${range}&orderBy=count`).expect(200)).body.userActions;
+    expect(full).toEqual([level(1, 5, 0), level(2, 3, 1), level(3, 2, 2), level(4, 1, 0)]);
+    expect((await get('limit=2')).meta.other).toEqual({ count: 3, groups: 2, aggregationLevel: 2 });
+    expect((await get('limit=2&offset=2')).meta.other).toEqual({ count: 8, groups: 2, aggregationLevel: 1 });
+    const second = await get('limit=1&offset=1');
+    expect(second.userActions).toEqual([level(2, 3, 1)]);
+    expect(second.meta.other).toEqual({ count: 8, groups: 3, aggregationLevel: 2 });
+    expect((await get('limit=3')).meta.other).toEqual({ count: 1, groups: 1, aggregationLevel: 0 });
+    const csv = await getCsv(t, 1, 'userActionsAggregated', `${range}&orderBy=count&other=true&limit=2&offset=2`).expect(200);
+    expect(csvText(csv)).toBe(['"module","action","tenant","count","aggregationLevel"', '3,3,1,2,2', '3,4,1,1,0', '"","",1,8,1'].join('\n'));
   });
 });

@@ -115,7 +115,7 @@ export interface paths {
         };
         /**
          * Sums of user actions in [from, to)
-         * @description One entry per (module, action[, each aggregation]). Without from/to: the current calendar month in STATISTICS_TIME_ZONE. The CSV columns after aggregationLevel are the aggregations, in request order.
+         * @description One entry per (module, action[, each aggregation]). Without from/to: the current calendar month in STATISTICS_TIME_ZONE. The CSV columns after aggregationLevel are the aggregations, in request order. With `limit` (and `offset`) only a page of the entries is sent, JSON and CSV alike; `meta.total` counts them all. `orderBy=count` sorts by count descending (a top N). `other=true` adds the sum of the entries left out: `meta.other` in JSON, a last CSV row with empty module, action and aggregation cells.
          *
          *     JSON (`application/json`) by default; CSV (`text/csv`, a download) with `Accept: text/csv` or `?format=csv`. CSV header line: `"module","action","tenant","count","aggregationLevel"`.
          */
@@ -184,8 +184,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AggregatedMetaDto: {
+            /** @description Only with other=true: the entries left out by offset and limit, summed */
+            other?: components["schemas"]["AggregatedOtherDto"];
+            /**
+             * Format: date-time
+             * @description The server clock when it answered
+             * @example 2026-05-20T08:55:20.421Z
+             */
+            serverTime: string;
+            /**
+             * @description Number of entries of the whole answer, before `offset` and `limit`
+             * @example 2
+             */
+            total: number;
+        };
+        AggregatedOtherDto: {
+            /**
+             * @description Coarsest level among the entries left out (0 when none)
+             * @example 0
+             * @enum {integer}
+             */
+            aggregationLevel: 0 | 1 | 2;
+            /**
+             * @description Sum of the counts of the entries left out (0 when none)
+             * @example 12
+             */
+            count: number;
+            /**
+             * @description How many entries were left out (meta.total minus the entries shown)
+             * @example 5
+             */
+            groups: number;
+        };
         AggregatedResponseDto: {
-            meta: components["schemas"]["MetaDto"];
+            meta: components["schemas"]["AggregatedMetaDto"];
             userActions: components["schemas"]["AggregatedUserActionDto"][];
         };
         AggregatedUserActionDto: {
@@ -1189,6 +1222,14 @@ export interface operations {
                 actions?: number[];
                 /** @description Extra group-by columns, in output order, each at most once (default: none): `aggregations[]=country` */
                 aggregations?: ("country" | "device" | "actionLabel" | "actionId")[];
+                /** @description Order of the entries. Default: by module, action, then the aggregations in request order (null first). `count`: by count descending, ties in the default order. */
+                orderBy?: "count";
+                /** @description At most this many entries (JSON and CSV), after `offset` (default: every entry). `meta.total` still counts every entry. */
+                limit?: number;
+                /** @description Entries to skip before the page (needs `limit`; default 0) */
+                offset?: number;
+                /** @description Needs `limit`. Adds the sum of the entries left out (before and after the page): `meta.other` in JSON, a last CSV row with empty module, action and aggregation cells. Page counts + other count = the unpaged sum. */
+                other?: boolean;
             };
             header?: never;
             path: {

@@ -13,6 +13,9 @@ import { fileStamp } from '../statistics-query.dto';
 import { AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto } from './aggregated.dto';
 import { AggregatedService } from './aggregated.service';
 
+/** A CSV row: an entry, or (other=true) the sum of the entries left out, without module and action. */
+type CsvRow = Omit<AggregatedUserActionDto, 'module' | 'action'> & { module: number | null; action: number | null };
+
 @ApiTags('statistics')
 @Controller('tenants/:id/userActionsAggregated')
 @UseInterceptors(OutputInterceptor)
@@ -29,7 +32,10 @@ export class AggregatedController {
     summary: 'Sums of user actions in [from, to)',
     description:
       'One entry per (module, action[, each aggregation]). Without from/to: the current calendar month in STATISTICS_TIME_ZONE. ' +
-      'The CSV columns after aggregationLevel are the aggregations, in request order.',
+      'The CSV columns after aggregationLevel are the aggregations, in request order. ' +
+      'With `limit` (and `offset`) only a page of the entries is sent, JSON and CSV alike; `meta.total` counts them all. ' +
+      '`orderBy=count` sorts by count descending (a top N). `other=true` adds the sum of the entries left out: ' +
+      '`meta.other` in JSON, a last CSV row with empty module, action and aggregation cells.',
     json: AggregatedResponseDto,
     jsonExample: {
       userActions: [
@@ -46,20 +52,24 @@ export class AggregatedController {
     @ResponseFormat() format: OutputFormat,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<AggregatedResponseDto | CsvResult<AggregatedUserActionDto> | NotModified> {
+  ): Promise<AggregatedResponseDto | CsvResult<CsvRow> | NotModified> {
     const { from, to } = this.service.range(query);
     if (await this.cache.validate(req, res, { route: 'userActionsAggregated', tenant, format, query, from, to })) return new NotModified();
     // The answer covers exactly the range its ETag names (the default range is the current month).
     const result = await this.service.aggregate(tenant, Object.assign(new AggregatedQueryDto(), query, { from, to }));
     if (format === 'json') return this.service.toJson(result);
-    const columns: CsvColumn<AggregatedUserActionDto>[] = [
-      { label: 'module', value: (r) => r.module },
-      { label: 'action', value: (r) => r.action },
+    const columns: CsvColumn<CsvRow>[] = [
+      { label: 'module', value: (r) => r.module ?? '' },
+      { label: 'action', value: (r) => r.action ?? '' },
       { label: 'tenant', value: (r) => r.tenant },
       { label: 'count', value: (r) => r.count },
       { label: 'aggregationLevel', value: (r) => r.aggregationLevel },
-      ...result.aggregations.map((a) => ({ label: a, value: (r: AggregatedUserActionDto) => r[a] ?? '' })),
+      ...result.aggregations.map((a) => ({ label: a, value: (r: CsvRow) => r[a] ?? '' })),
     ];
-    return new CsvResult(`tenant-${tenant}-userActionsAggregated-${fileStamp(result.from)}_${fileStamp(result.to)}.csv`, columns, result.rows);
+    // other=true: the groups left out, as a last row with empty module, action and aggregation cells.
+    const rows: CsvRow[] = result.other
+      ? [...result.rows, { module: null, action: null, tenant, count: result.other.count, aggregationLevel: result.other.aggregationLevel }]
+      : result.rows;
+    return new CsvResult(`tenant-${tenant}-userActionsAggregated-${fileStamp(result.from)}_${fileStamp(result.to)}.csv`, columns, rows);
   }
 }

@@ -6,7 +6,7 @@ import { Database } from '../../database/database.service';
 import { toInt, toStringOrNull } from '../../database/values';
 import { planRange, Span } from '../../summary/range-plan';
 import { checkRange } from '../statistics-query.dto';
-import { AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto, Aggregation } from './aggregated.dto';
+import { AggregatedOtherDto, AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto, Aggregation } from './aggregated.dto';
 
 /** Column behind each allowed aggregation (a fixed map: user input never reaches SQL). */
 const COLUMN: Record<Aggregation, string> = {
@@ -23,7 +23,12 @@ export interface AggregatedResult {
   from: Date;
   to: Date;
   aggregations: Aggregation[];
+  /** The entries of the answer: every group, or the page that offset and limit cut out. */
   rows: AggregatedUserActionDto[];
+  /** Number of groups before offset and limit. */
+  total: number;
+  /** With other=true: the groups left out, summed. */
+  other?: AggregatedOtherDto;
 }
 
 /** SQL's ordering of the group columns: NULL first, then byte order (both databases use binary collations). */
@@ -57,6 +62,9 @@ export class AggregatedService {
 
   /** [from, to) of the answer: the query's, or the current month in STATISTICS_TIME_ZONE; 400 when from is after to. */
   range(q: AggregatedQueryDto): { from: Date; to: Date } {
+    // Checked here, before the ETag is computed: a bad combination never gets a 304.
+    if (q.offset !== undefined && q.limit === undefined) throw new BadRequestException('offset is only allowed together with limit');
+    if (q.other !== undefined && q.limit === undefined) throw new BadRequestException('other is only allowed together with limit');
     const { from, to } = q.from && q.to ? { from: q.from, to: q.to } : this.calendar.currentMonth(this.clock.now());
     checkRange(from, to);
     return { from, to };
@@ -67,7 +75,6 @@ export class AggregatedService {
     const { from, to } = this.range(q);
     const aggregations = q.aggregations ?? [];
     const plan = aggregations.every((a) => SUMMARISED.has(a)) ? planRange(this.calendar, from, to) : { raw: [{ from, to }] };
-    const groups = new Map<string, AggregatedUserActionDto & { keys: Array<string | null> }>();
     // One statement (the parts joined by UNION ALL) is its own consistent snapshot: no
     // transaction round trips, one query per request — this route serves every dashboard view.
     const parts: Array<[string, unknown[]]> = [];
@@ -76,6 +83,7 @@ export class AggregatedService {
     const sums: Array<Record<string, unknown>> = parts.length
       ? await this.db.snapshot((em) => em.query(parts.map(([sql]) => sql).join(' UNION ALL '), parts.flatMap(([, params]) => params)), 1)
       : [];
+    const groups = new Map<string, AggregatedUserActionDto & { keys: Array<string | null> }>();
     for (const r of sums) {
       const keys = aggregations.map((a) => toStringOrNull(r[a]));
       const module = toInt(r.module);
@@ -98,10 +106,25 @@ export class AggregatedService {
         groups.set(id, entry);
       }
     }
+    const byKey = (a: AggregatedUserActionDto & { keys: Array<string | null> }, b: AggregatedUserActionDto & { keys: Array<string | null> }) =>
+      a.module - b.module || a.action - b.action || compareKeys(a.keys, b.keys);
     const rows = [...groups.values()]
-      .sort((a, b) => a.module - b.module || a.action - b.action || compareKeys(a.keys, b.keys))
+      .sort(q.orderBy === 'count' ? (a, b) => b.count - a.count || byKey(a, b) : byKey)
       .map(({ keys: _keys, ...row }) => row);
-    return { from, to, aggregations, rows };
+    if (q.limit === undefined) return { from, to, aggregations, rows, total: rows.length };
+    // Paged after the merge: a group's count may come from summary days and raw edge days, so
+    // only the merged groups can be ranked (docs/performance.md: why not in SQL).
+    const offset = q.offset ?? 0;
+    const page = rows.slice(offset, offset + q.limit);
+    if (!q.other) return { from, to, aggregations, rows: page, total: rows.length };
+    const other: AggregatedOtherDto = { count: 0, groups: 0, aggregationLevel: 0 };
+    rows.forEach((r, i) => {
+      if (i >= offset && i < offset + q.limit!) return;
+      other.count += r.count;
+      other.groups += 1;
+      other.aggregationLevel = Math.max(other.aggregationLevel, r.aggregationLevel);
+    });
+    return { from, to, aggregations, rows: page, total: rows.length, other };
   }
 
   /** One part of the answer: sums of one table over one span, as a parameterised SELECT. */
@@ -133,6 +156,7 @@ export class AggregatedService {
   }
 
   toJson(result: AggregatedResult): AggregatedResponseDto {
-    return { userActions: result.rows, meta: { total: result.rows.length, serverTime: this.clock.now().toISOString() } };
+    const meta = { total: result.total, serverTime: this.clock.now().toISOString() };
+    return { userActions: result.rows, meta: result.other ? { ...meta, other: result.other } : meta };
   }
 }

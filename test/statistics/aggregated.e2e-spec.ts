@@ -555,6 +555,9 @@ describe('GET tenants/:id/userActionsAggregated — limit, offset, orderBy=count
   it('the message of a parameter that needs limit says so', async () => {
     expect((await getJson(t, 1, 'userActionsAggregated', q('offset=2'))).body.message).toBe('offset is only allowed together with limit');
     expect((await getJson(t, 1, 'userActionsAggregated', q('other=true'))).body.message).toBe('other is only allowed together with limit');
+    // The defaults alone change nothing: accepted, the complete answer.
+    const full = await getJson(t, 1, 'userActionsAggregated', q('')).expect(200);
+    expect((await getJson(t, 1, 'userActionsAggregated', q('offset=0&other=false')).expect(200)).body.userActions).toEqual(full.body.userActions);
   });
 });
 

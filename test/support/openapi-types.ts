@@ -1226,9 +1226,9 @@ export interface operations {
                 orderBy?: "count";
                 /** @description At most this many entries (JSON and CSV), after `offset` (default: every entry). `meta.total` still counts every entry. */
                 limit?: number;
-                /** @description Entries to skip before the page (needs `limit`; default 0) */
+                /** @description Entries to skip before the page (a value above 0 needs `limit`; default 0) */
                 offset?: number;
-                /** @description Needs `limit`. Adds the sum of the entries left out (before and after the page): `meta.other` in JSON, a last CSV row with empty module, action and aggregation cells. Page counts + other count = the unpaged sum. */
+                /** @description `true` needs `limit`. Adds the sum of the entries left out (before and after the page): `meta.other` in JSON, a last CSV row with empty module, action and aggregation cells. Page counts + other count = the unpaged sum. */
                 other?: boolean;
             };
             header?: never;

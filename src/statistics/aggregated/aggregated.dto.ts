@@ -59,7 +59,7 @@ export class AggregatedQueryDto extends OutputQueryDto {
     min: 0,
     max: MAX_AGGREGATED_OFFSET,
     default: 0,
-    description: 'Entries to skip before the page (needs `limit`; default 0)',
+    description: 'Entries to skip before the page (a value above 0 needs `limit`; default 0)',
   })
   offset?: number;
 
@@ -67,7 +67,7 @@ export class AggregatedQueryDto extends OutputQueryDto {
     optional: true,
     default: false,
     description:
-      'Needs `limit`. Adds the sum of the entries left out (before and after the page): `meta.other` in JSON, ' +
+      '`true` needs `limit`. Adds the sum of the entries left out (before and after the page): `meta.other` in JSON, ' +
       'a last CSV row with empty module, action and aggregation cells. Page counts + other count = the unpaged sum.',
   })
   other?: boolean;

@@ -63,8 +63,9 @@ export class AggregatedService {
   /** [from, to) of the answer: the query's, or the current month in STATISTICS_TIME_ZONE; 400 when from is after to. */
   range(q: AggregatedQueryDto): { from: Date; to: Date } {
     // Checked here, before the ETag is computed: a bad combination never gets a 304.
-    if (q.offset !== undefined && q.limit === undefined) throw new BadRequestException('offset is only allowed together with limit');
-    if (q.other !== undefined && q.limit === undefined) throw new BadRequestException('other is only allowed together with limit');
+    // The defaults (offset=0, other=false: what Swagger UI pre-fills) change nothing and are accepted alone.
+    if (q.offset !== undefined && q.offset !== 0 && q.limit === undefined) throw new BadRequestException('offset is only allowed together with limit');
+    if (q.other === true && q.limit === undefined) throw new BadRequestException('other is only allowed together with limit');
     const { from, to } = q.from && q.to ? { from: q.from, to: q.to } : this.calendar.currentMonth(this.clock.now());
     checkRange(from, to);
     return { from, to };

@@ -102,8 +102,11 @@ export async function recordClosure(em: EntityManager, dialect: Dialect, tenant:
 
 /** Until when the tenant's rows are final (see {@link recordClosure}); undefined before any pass. */
 export async function readClosure(db: Database, tenant: number): Promise<Date | undefined> {
-  const rows: Array<{ closedBefore: unknown }> = await db.read((em) =>
-    em.query('SELECT closed_before AS closedBefore FROM rollup_closure WHERE tenant = ?', [tenant]),
+  // On a replica, like the read it belongs to (a lagging replica only knows an older closure: the
+  // answer is then cached less, never longer).
+  const rows: Array<{ closedBefore: unknown }> = await db.snapshot(
+    (em) => em.query('SELECT closed_before AS closedBefore FROM rollup_closure WHERE tenant = ?', [tenant]),
+    1,
   );
   return rows[0] ? toInstant(rows[0].closedBefore) : undefined;
 }

@@ -280,27 +280,25 @@ describe('rollup under concurrency', () => {
     const asOf = new Date(NOW.getTime() + 400 * DAY_MS);
     const load = traffic();
     // The CLI is stepped for its first rounds: stopped at its first progress line, then after each
-    // round resumed until it starts another chunk (its lease renewal moves the stored expiry) and
-    // stopped again. While it is stopped and still holds the lease, its pass is half done: reads
-    // go then (a read never waits for a stopped writer). Ingestion goes while it runs (a write
-    // could wait for a stopped one): it commits between the CLI's chunks. After STEPPED rounds
-    // it runs free (stepping every chunk would make the test as long as the pass has chunks),
-    // with rounds of ingestion and reads alongside until it ends.
+    // round resumed until it commits another chunk (its lease renewal, a chunk's first statement,
+    // becomes visible) and stopped again. While it is stopped and still holds the lease, its pass is
+    // half done: reads go then (a read never waits for a stopped writer). No ingestion while
+    // stepping: on SQLite a write waits for the CLI's write lock inside better-sqlite3's synchronous
+    // busy handler, which blocks this process (and the stepping) while the CLI runs on — on a fast
+    // machine to the end of its pass. After STEPPED rounds it runs free, with rounds of ingestion
+    // (committed between its chunks) and reads alongside until it ends; ingestion between a pass's
+    // chunks at known points is the in-process test's part.
     const STEPPED = 5;
     const cli = spawnRollupCli(t, ['--as-of', asOf.toISOString(), '--chunk-rows', '20'], { pauseAtFirstProgress: true });
     await cli.firstProgress;
     let readsMidPass = 0;
-    let ingestsDuringPass = 0;
     for (let step = 0; step < STEPPED && !cli.exited(); step++) {
-      const midPass = await cliHoldsLease(t, cli);
-      if (midPass) {
+      if (await cliHoldsLease(t, cli)) {
         await load.read();
         readsMidPass++;
       }
       const expiry = await leaseExpiry(t);
       cli.resume();
-      await load.ingest();
-      if (midPass) ingestsDuringPass++;
       while (!cli.exited() && (await leaseExpiry(t)) === expiry) await sleep(2);
       cli.pause();
     }
@@ -313,9 +311,9 @@ describe('rollup under concurrency', () => {
     }
     expect(await cli.exit).toEqual({ code: 0, signal: null });
     expect(cliSummary(cli).skipped).toBeUndefined();
-    console.log(`CLI pass: ${readsMidPass} stepped read rounds mid-pass, ${ingestsDuringPass} batches ingested during it, ${alongside} rounds alongside, ${load.fresh.length} new events`);
+    console.log(`CLI pass: ${readsMidPass} stepped read rounds mid-pass, ${alongside} rounds of ingestion and reads alongside, ${load.fresh.length} new events`);
     expect(readsMidPass).toBe(STEPPED);
-    expect(ingestsDuringPass).toBeGreaterThanOrEqual(readsMidPass);
+    expect(alongside).toBeGreaterThanOrEqual(1);
     await expectAllStored(load.fresh, asOf);
   }, 300_000);
 });

@@ -5,7 +5,7 @@ import { Metrics } from '../../src/metrics/metrics.service';
 import { RollupService } from '../../src/rollup/rollup.service';
 import { ExportLimiter } from '../../src/statistics/output/export-limiter';
 import { Exposition, scrape } from '../support/metrics';
-import { API, csvText, EventSpec, getCsv, ingest } from '../support/fixtures';
+import { API, bulkConfigurationEvents, csvText, EventSpec, getCsv, ingest } from '../support/fixtures';
 import { TEST_DIALECT, TestApp } from '../support/test-app';
 
 // Prometheus metrics at GET /metrics: the exposition parses, and every counter moves by exactly
@@ -205,17 +205,7 @@ describe('Prometheus metrics (GET /metrics)', () => {
 
     it('counts as active and holds a pooled connection (MySQL); a 429 from the limiter counts as refused', async () => {
       // Long thumbnails: an unread export fills the socket buffers and stays open.
-      const events: EventSpec[] = [];
-      for (let i = 0; i < ROWS; i++) {
-        events.push({
-          module: 3,
-          action: 2,
-          created: new Date(NOW.getTime() - 60_000 - i * 1000).toISOString(),
-          actionId: `cfg-${i}`,
-          configuration: { thumbnail: `https://cdn.example.com/thumbs/${'x'.repeat(1900)}-${i}.png` },
-        });
-      }
-      await ingest(t, TENANT, events);
+      await ingest(t, TENANT, bulkConfigurationEvents(NOW, ROWS));
       const before = await scrape(t);
       const held = await startExport(TENANT);
       expect(held.statusCode).toBe(200);

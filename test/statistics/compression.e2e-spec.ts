@@ -3,7 +3,7 @@ import { ClientRequest, IncomingMessage, ServerResponse, request as httpRequest 
 import { AddressInfo } from 'node:net';
 import { brotliDecompressSync, createGunzip, gunzipSync } from 'node:zlib';
 import { ExportLimiter } from '../../src/statistics/output/export-limiter';
-import { API, EventSpec, ingest } from '../support/fixtures';
+import { API, bulkConfigurationEvents, ingest } from '../support/fixtures';
 import { TestApp } from '../support/test-app';
 
 // Compression of the read answers (docs/api.md, "Compression"): gzip or br when the client asks,
@@ -37,17 +37,12 @@ describe('compression (gzip, br)', () => {
     limiter = t.app.get(ExportLimiter);
     // Random text compresses to about half: the export is ~24 MB as CSV, ~12 MB compressed —
     // more than the socket buffers hold, so an unread export must wait.
-    const events: EventSpec[] = [];
-    for (let i = 0; i < ROWS; i++) {
-      events.push({
-        module: 3,
-        action: 2,
-        created: new Date(NOW.getTime() - 60_000 - i * 1000).toISOString(),
-        actionId: `cfg-${i}`,
+    const events = bulkConfigurationEvents(NOW, ROWS, {
+      extra: () => ({
         actionParameter: randomBytes(500).toString('hex'),
         configuration: { thumbnail: `https://cdn.example.com/${randomBytes(450).toString('hex')}.png` },
-      });
-    }
+      }),
+    });
     await ingest(t, 1, events);
     await ingest(t, 2, [{ module: 3, action: 1, created: new Date(NOW.getTime() - 3_600_000).toISOString() }]);
   }, 300_000);

@@ -1,6 +1,6 @@
 import { ClientRequest, IncomingMessage, request as httpRequest } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { API, ingest, EventSpec } from '../support/fixtures';
+import { API, bulkConfigurationEvents, ingest } from '../support/fixtures';
 import { TestApp } from '../support/test-app';
 
 // The guard against bulk exports: EXPORT_MAX_CONCURRENT CSV exports per replica, and
@@ -25,19 +25,7 @@ describe('CSV export limits (429 + Retry-After)', () => {
     await new Promise<void>((resolve) => t.app.getHttpServer().listen(0, '127.0.0.1', resolve));
     port = (t.app.getHttpServer().address() as AddressInfo).port;
     // Enough configuration rows (long thumbnails) that an unread export fills the socket buffers.
-    for (const tenant of [1, 2, 3]) {
-      const events: EventSpec[] = [];
-      for (let i = 0; i < ROWS; i++) {
-        events.push({
-          module: 3,
-          action: 2,
-          created: new Date(NOW.getTime() - 60_000 - i * 1000).toISOString(),
-          actionId: `cfg-${tenant}-${i}`,
-          configuration: { thumbnail: `https://cdn.example.com/thumbs/${'x'.repeat(1900)}-${i}.png` },
-        });
-      }
-      await ingest(t, tenant, events);
-    }
+    for (const tenant of [1, 2, 3]) await ingest(t, tenant, bulkConfigurationEvents(NOW, ROWS, { idPrefix: `cfg-${tenant}-` }));
   }, 120_000);
 
   afterEach(async () => {

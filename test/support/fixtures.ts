@@ -61,6 +61,26 @@ export async function ingest(t: TestApp, tenant: number, events: EventSpec[]): P
 }
 
 /** `PUT users/:userId` — the user directory (e-mail + consent). */
+/**
+ * `rows` saved configurations (module 3, action 2) one second apart ending a minute before `now`,
+ * item ids `<idPrefix><i>`, each with a ~2 kB thumbnail URL: enough that an unread CSV export of
+ * them fills the socket buffers and stays open. `extra(i)` overrides fields per event.
+ */
+export function bulkConfigurationEvents(now: Date, rows: number, opts: { idPrefix?: string; extra?: (i: number) => Partial<EventSpec> } = {}): EventSpec[] {
+  const events: EventSpec[] = [];
+  for (let i = 0; i < rows; i++) {
+    events.push({
+      module: 3,
+      action: 2,
+      created: new Date(now.getTime() - 60_000 - i * 1000).toISOString(),
+      actionId: `${opts.idPrefix ?? 'cfg-'}${i}`,
+      configuration: { thumbnail: `https://cdn.example.com/thumbs/${'x'.repeat(1900)}-${i}.png` },
+      ...opts.extra?.(i),
+    });
+  }
+  return events;
+}
+
 export async function putUser(t: TestApp, userId: string, email: string, statisticsConsent: boolean): Promise<void> {
   await t.http
     .put(`${API}/users/${encodeURIComponent(userId)}`)

@@ -6,6 +6,7 @@ import { DatabaseModule } from './database/database.module';
 import { DemoModule } from './demo/demo.module';
 import { DirectoryModule } from './directory/directory.module';
 import { HealthModule } from './health/health.module';
+import { GracefulShutdown } from './http/graceful-shutdown';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RollupModule } from './rollup/rollup.module';
@@ -18,6 +19,7 @@ export class AppModule {
   static register(config: AppConfig, clock: Clock = new SystemClock()): DynamicModule {
     return {
       module: AppModule,
+      providers: [GracefulShutdown],
       imports: [CoreModule.register(config, clock), MetricsModule, DatabaseModule, SummaryModule, HealthModule, IngestionModule, DirectoryModule, StatisticsModule, RollupModule, DemoModule],
     };
   }

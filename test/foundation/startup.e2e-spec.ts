@@ -38,6 +38,7 @@ describe('the compiled service at start', () => {
       // The token carries what the banner says: TENANT_STATISTICS on tenant 1 and the ingest scope.
       const read = await fetch(`${svc.baseUrl}/tenants/1/useractions`, { headers: { Authorization: `Bearer ${token}` } });
       expect(read.status).toBe(200);
+      expect((await read.json()) as unknown).toBeDefined();
     } finally {
       svc.kill('SIGTERM');
       await svc.waitExit();

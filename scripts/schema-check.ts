@@ -14,6 +14,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig, ConfigError, loadConfig, loadSchemaCheckUrl } from '../src/config/app-config';
 import { openDataSource } from '../src/database/data-source-options';
 import { pendingSchemaQueries, schemaToolOptions } from '../src/database/schema-tools';
+import { recreateMysqlDatabase } from './scratch-database';
 
 const BINARY_COLLATIONS = ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin'];
 
@@ -38,18 +39,7 @@ async function checkSqlite(): Promise<string[]> {
 }
 
 async function checkMysql(url: string): Promise<string[]> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
-  const server = new URL(url);
-  server.pathname = '/';
-  const admin = new DataSource({ type: 'mysql', url: server.toString(), entities: [] });
-  await admin.initialize();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS \`${name.replace(/`/g, '``')}\``);
-    await admin.query(`CREATE DATABASE \`${name.replace(/`/g, '``')}\` CHARACTER SET utf8mb4`);
-  } finally {
-    await admin.destroy();
-  }
+  const name = await recreateMysqlDatabase(url);
   const config = configFor({ DATABASE_URL: url });
   const pending = await migrateAndDiff(config);
   const db = new DataSource({ type: 'mysql', url, entities: [] });

@@ -4,6 +4,7 @@ import { Clock, SystemClock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { CoreModule } from '../config/core.module';
 import { DatabaseModule } from '../database/database.module';
+import { DirectoryRepository } from '../directory/directory.repository';
 import { DirectoryService } from '../directory/directory.service';
 import { IngestionService } from '../ingestion/ingestion.service';
 import { RollupService } from '../rollup/rollup.service';
@@ -28,7 +29,7 @@ export class CliModule {
   static register(config: AppConfig, options: CliContextOptions = {}): DynamicModule {
     const core = CoreModule.register(config, options.clock ?? new SystemClock());
     if (options.database === false) return { module: CliModule, imports: [core] };
-    const services = [SummaryService, RollupService, IngestionService, DirectoryService];
+    const services = [SummaryService, RollupService, IngestionService, DirectoryService, DirectoryRepository];
     return {
       module: CliModule,
       imports: [core, DatabaseModule.withRole({ statementTimeout: false })],

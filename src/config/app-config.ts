@@ -317,10 +317,20 @@ export function loadMigrationTarget(env: Env = process.env): 'mysql' | 'sqlite' 
 
 /** The database `npm run schema:check` drops, migrates and compares (SCHEMA_CHECK_DATABASE_URL). */
 export function loadSchemaCheckUrl(env: Env = process.env): string {
-  const raw = str(env, 'SCHEMA_CHECK_DATABASE_URL') ?? 'mysql://root@127.0.0.1:3306/statistics_schema_test';
-  const url = new URL(mysqlUrl('SCHEMA_CHECK_DATABASE_URL', raw));
+  return scratchMysqlUrl(env, 'SCHEMA_CHECK_DATABASE_URL', 'mysql://root@127.0.0.1:3306/statistics_schema_test');
+}
+
+/** The database `npm run sql:snapshot` drops, migrates and runs the repositories' examples on (SQL_SNAPSHOT_DATABASE_URL). */
+export function loadSqlSnapshotUrl(env: Env = process.env): string {
+  return scratchMysqlUrl(env, 'SQL_SNAPSHOT_DATABASE_URL', 'mysql://root@127.0.0.1:3306/statistics_sql_snapshot_test');
+}
+
+/** A MySQL URL of a database a tool drops and re-creates: its name must contain "test". */
+function scratchMysqlUrl(env: Env, variable: string, fallback: string): string {
+  const raw = str(env, variable) ?? fallback;
+  const url = new URL(mysqlUrl(variable, raw));
   if (!url.pathname.includes('test')) {
-    throw new ConfigError('SCHEMA_CHECK_DATABASE_URL', `must name a database containing "test" (it is dropped and re-created), got "${url.pathname.slice(1)}"`);
+    throw new ConfigError(variable, `must name a database containing "test" (it is dropped and re-created), got "${url.pathname.slice(1)}"`);
   }
   return raw;
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { DataSourceRole, openDataSource } from './data-source-options';
+import { DataVersionRepository } from './data-version.repository';
 import { Database } from './database.service';
 
 /** How the data source is opened, when not as the service (see {@link DatabaseModule.withRole}). */
@@ -17,8 +18,9 @@ export const DATA_SOURCE_ROLE = Symbol('DATA_SOURCE_ROLE');
       useFactory: (config: AppConfig, role?: DataSourceRole) => openDataSource(config, role),
     },
     Database,
+    DataVersionRepository,
   ],
-  exports: [DataSource, Database],
+  exports: [DataSource, Database, DataVersionRepository],
 })
 export class DatabaseModule {
   /** The module for the command-line entry points, e.g. without the per-statement timeout. */

@@ -4,9 +4,10 @@ import { Readable } from 'node:stream';
 import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import { Metrics } from '../metrics/metrics.service';
 import { mysqlPoolStats } from './data-source-options';
+import { Dialect, DialectSql } from './dialect';
 import { isDatabaseUnavailable } from './errors';
 
-export type Dialect = 'mysql' | 'sqlite';
+export type { Dialect } from './dialect';
 
 const RETRYABLE_MYSQL = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
@@ -38,6 +39,8 @@ function isRetryable(err: unknown): boolean {
 @Injectable()
 export class Database implements OnApplicationShutdown {
   readonly dialect: Dialect;
+  /** The dialect's SQL pieces (upserts, instant parameters, placeholders) for the repositories. */
+  readonly sql: DialectSql;
   /** Whether the read API has replicas to use. */
   readonly hasReplicas: boolean;
   private readonly logger = new Logger(Database.name);
@@ -53,6 +56,7 @@ export class Database implements OnApplicationShutdown {
     @Optional() private readonly metrics?: Metrics,
   ) {
     this.dialect = dataSource.options.type === 'mysql' ? 'mysql' : 'sqlite';
+    this.sql = new DialectSql(this.dialect);
     this.hasReplicas = dataSource.options.type === 'mysql' && !!dataSource.options.replication;
     const o = dataSource.options as { enableQueryTimeout?: boolean; maxQueryExecutionTime?: number };
     this.statementTimeoutMs = o.enableQueryTimeout ? o.maxQueryExecutionTime : undefined;
@@ -161,7 +165,7 @@ export class Database implements OnApplicationShutdown {
 
   /** An instant as a parameter of a raw `em.query()` (SQLite stores UTC text, mysql2 takes a Date). */
   instantParam(d: Date): Date | string {
-    return this.dialect === 'mysql' ? d : d.toISOString().replace('T', ' ').replace('Z', '');
+    return this.sql.instant(d);
   }
 
   /**
@@ -193,6 +197,8 @@ export class Database implements OnApplicationShutdown {
    * frees its connection.
    */
   streamSql(sql: string, params: unknown[]): Readable {
+    // Streams bypass TypeORM's query runners: tell its logger here (the SQL snapshots record it).
+    this.dataSource.logger.logQuery(sql, params);
     return this.dialect === 'mysql' ? this.streamMysql(sql, params) : this.streamSqlite(sql, params);
   }
 

@@ -3,7 +3,8 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { Database, isUniqueViolation } from '../database/database.service';
-import { Bucket, bumpVersions, dayVersions } from '../database/data-version';
+import { Bucket, dayVersions } from '../database/data-version';
+import { DataVersionRepository } from '../database/data-version.repository';
 import { AggregationLevel } from '../database/entities';
 import { Metrics } from '../metrics/metrics.service';
 import { SummaryService } from '../summary/summary.service';
@@ -29,6 +30,7 @@ const SNAPSHOT_JSON_MAX_BYTES: Array<['planCombinedIds' | 'partList', number]> =
 export class IngestionService {
   constructor(
     private readonly db: Database,
+    private readonly versions: DataVersionRepository,
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly summary: SummaryService,
@@ -124,7 +126,7 @@ export class IngestionService {
     // The read API's ETags: the days of the new rows, and the snapshots when any came along.
     const versions = dayVersions(tenant, fresh.map((e) => e.created));
     if (fresh.some((e) => e.configuration && e.actionId)) versions.push({ tenant, bucket: Bucket.Snapshots });
-    await bumpVersions(em, this.db.dialect, versions);
+    await this.versions.bump(em, versions);
     await this.summary.apply(
       em,
       tenant,

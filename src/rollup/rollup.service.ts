@@ -3,7 +3,8 @@ import { EntityManager } from 'typeorm';
 import { Calendar } from '../common/calendar';
 import { keyHash } from '../common/key-hash';
 import { AppConfig } from '../config/app-config';
-import { bumpVersions, dayVersions, recordClosure } from '../database/data-version';
+import { dayVersions } from '../database/data-version';
+import { DataVersionRepository } from '../database/data-version.repository';
 import { Database } from '../database/database.service';
 import { AggregationLevel, UserActionEntity } from '../database/entities';
 import { toInstant, toInt, toStringOrNull } from '../database/values';
@@ -101,6 +102,7 @@ export class RollupService {
 
   constructor(
     private readonly db: Database,
+    private readonly versions: DataVersionRepository,
     private readonly config: AppConfig,
     private readonly summary: SummaryService,
     @Optional() private readonly metrics?: Metrics,
@@ -210,7 +212,7 @@ export class RollupService {
   private async recordClosure(tenant: number, asOf: Date, monthlyCutoff: Date): Promise<void> {
     const accepted = Date.now() - this.config.rollup.dailyAfterDays * DAY_MS;
     const before = new Date(Math.min(monthlyCutoff.getTime(), accepted, asOf.getTime()));
-    await this.db.transaction((em) => recordClosure(em, this.db.dialect, tenant, this.db.instantParam(before)));
+    await this.db.transaction((em) => this.versions.recordClosure(em, tenant, before));
   }
 
   private async tenants(): Promise<number[]> {
@@ -307,7 +309,7 @@ export class RollupService {
     );
     await this.summary.apply(em, tenant, [...removed, ...added]);
     // The read API's ETags: the days rows left and the periods they went to.
-    await bumpVersions(em, this.db.dialect, dayVersions(tenant, [...rows.map((r) => toInstant(r.created)), ...groups.map((g) => g.period)]));
+    await this.versions.bump(em, dayVersions(tenant, [...rows.map((r) => toInstant(r.created)), ...groups.map((g) => g.period)]));
     const ids = rows.map((r) => r.id);
     for (let i = 0; i < ids.length; i += DELETE_IDS) {
       await em.createQueryBuilder().delete().from(UserActionEntity).where('id IN (:...ids)', { ids: ids.slice(i, i + DELETE_IDS) }).execute();

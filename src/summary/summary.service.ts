@@ -3,7 +3,8 @@ import { EntityManager } from 'typeorm';
 import { Calendar } from '../common/calendar';
 import { keyHash } from '../common/key-hash';
 import { AppConfig, ConfigError } from '../config/app-config';
-import { Bucket, bumpVersions } from '../database/data-version';
+import { Bucket } from '../database/data-version';
+import { DataVersionRepository } from '../database/data-version.repository';
 import { Database } from '../database/database.service';
 import { toInstant, toInt } from '../database/values';
 
@@ -38,6 +39,7 @@ export class SummaryService {
 
   constructor(
     private readonly db: Database,
+    private readonly versions: DataVersionRepository,
     config: AppConfig,
   ) {
     this.calendar = new Calendar(config.timeZone);
@@ -129,7 +131,7 @@ export class SummaryService {
     await this.db.transaction(async (em) => {
       await em.query('DELETE FROM stat_day WHERE tenant = ?', [tenant]);
       await em.query('DELETE FROM stat_day_cd WHERE tenant = ?', [tenant]);
-      await bumpVersions(em, this.db.dialect, [{ tenant, bucket: Bucket.Summaries }]);
+      await this.versions.bump(em, [{ tenant, bucket: Bucket.Summaries }]);
     });
     if (!bounds[0] || bounds[0].first === null) return 0;
     const months = this.calendar.monthStarts(toInstant(bounds[0].first), toInstant(bounds[0].last));
@@ -154,7 +156,7 @@ export class SummaryService {
           };
         });
         await this.apply(em, tenant, deltas);
-        await bumpVersions(em, this.db.dialect, [{ tenant, bucket: Bucket.Summaries }]);
+        await this.versions.bump(em, [{ tenant, bucket: Bucket.Summaries }]);
         return raw.length;
       });
     }

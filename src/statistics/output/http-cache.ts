@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { AppConfig } from '../../config/app-config';
-import { Bucket, GLOBAL_TENANT, readClosure, readFingerprint } from '../../database/data-version';
+import { Bucket, GLOBAL_TENANT } from '../../database/data-version';
+import { DataVersionRepository } from '../../database/data-version.repository';
 import { Database } from '../../database/database.service';
 import type { OutputFormat } from './negotiate';
 
@@ -76,6 +77,7 @@ export function matchingTag(header: string | undefined, etag: string): string | 
 export class HttpCache {
   constructor(
     private readonly db: Database,
+    private readonly versions: DataVersionRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -86,7 +88,7 @@ export class HttpCache {
     // The answer depends on the format (Accept), is compressed per Accept-Encoding, and is only
     // given to a token with the tenant's right: a cache must key it by all three.
     for (const h of ['Accept', 'Accept-Encoding', 'Authorization']) res.vary(h);
-    const closedBefore = spec.to && this.config.cacheMaxAgeSeconds > 0 ? await readClosure(this.db, spec.tenant) : undefined;
+    const closedBefore = spec.to && this.config.cacheMaxAgeSeconds > 0 ? await this.versions.closure(spec.tenant) : undefined;
     const closed = !!closedBefore && !!spec.to && spec.to.getTime() <= closedBefore.getTime();
     res.setHeader('Cache-Control', closed ? `private, max-age=${this.config.cacheMaxAgeSeconds}` : 'private, no-cache');
     // With read replicas the version and the data may come from replicas that lag differently:
@@ -103,7 +105,7 @@ export class HttpCache {
   }
 
   private async etag(spec: CacheSpec): Promise<string> {
-    const fp = await readFingerprint(this.db, spec.tenant, spec.from, spec.to);
+    const fp = await this.versions.fingerprint(spec.tenant, spec.from, spec.to);
     const wanted = new Set(SPECIALS[spec.route].map(([t, b]) => `${t === 'tenant' ? spec.tenant : t}:${b}=`));
     const specials = fp.specials.filter((s) => wanted.has(s.slice(0, s.indexOf('=') + 1)));
     const key = JSON.stringify([

@@ -32,16 +32,14 @@ const OLDEST_REALTIME_SQLITE = `WITH RECURSIVE t(tenant) AS (
  */
 @Injectable()
 export class MetricsCollector {
-  private readonly calendar: Calendar;
 
   constructor(
     private readonly metrics: Metrics,
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly config: AppConfig,
-  ) {
-    this.calendar = new Calendar(config.timeZone);
-  }
+    private readonly calendar: Calendar,
+  ) {}
 
   /** The exposition (Prometheus text format) and its content type. */
   async scrape(): Promise<{ contentType: string; body: string }> {

@@ -98,17 +98,15 @@ interface Group {
 @Injectable()
 export class RollupService {
   private readonly logger = new Logger(RollupService.name);
-  private readonly calendar: Calendar;
 
   constructor(
     private readonly db: Database,
     private readonly versions: DataVersionRepository,
     private readonly config: AppConfig,
     private readonly summary: SummaryService,
+    private readonly calendar: Calendar,
     @Optional() private readonly metrics?: Metrics,
-  ) {
-    this.calendar = new Calendar(config.timeZone);
-  }
+  ) {}
 
   /** Rows created before these instants are rolled (whole days / months beyond the thresholds). */
   cutoffs(asOf: Date): { daily: Date; monthly: Date } {

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Calendar } from '../common/calendar';
 import { keyHash } from '../common/key-hash';
-import { AppConfig, ConfigError } from '../config/app-config';
+import { ConfigError } from '../config/app-config';
 import { Bucket } from '../database/data-version';
 import { DataVersionRepository } from '../database/data-version.repository';
 import { Database } from '../database/database.service';
@@ -35,15 +35,12 @@ const UPSERT_ROWS = 1000;
 @Injectable()
 export class SummaryService {
   private readonly logger = new Logger(SummaryService.name);
-  readonly calendar: Calendar;
 
   constructor(
     private readonly db: Database,
     private readonly versions: DataVersionRepository,
-    config: AppConfig,
-  ) {
-    this.calendar = new Calendar(config.timeZone);
-  }
+    readonly calendar: Calendar,
+  ) {}
 
   static cdKey(d: Pick<SummaryDelta, 'module' | 'action' | 'level' | 'country' | 'device'>): string {
     return keyHash([d.module, d.action, d.level, d.country, d.device]);

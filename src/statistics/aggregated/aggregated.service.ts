@@ -1,7 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { Calendar } from '../../common/calendar';
 import { Clock } from '../../common/clock';
-import { AppConfig } from '../../config/app-config';
 import { Database } from '../../database/database.service';
 import { toInt, toStringOrNull } from '../../database/values';
 import { planRange, Span } from '../../summary/range-plan';
@@ -50,15 +49,12 @@ function compareKeys(a: Array<string | null>, b: Array<string | null>): number {
  */
 @Injectable()
 export class AggregatedService {
-  private readonly calendar: Calendar;
 
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
-    config: AppConfig,
-  ) {
-    this.calendar = new Calendar(config.timeZone);
-  }
+    private readonly calendar: Calendar,
+  ) {}
 
   /** [from, to) of the answer: the query's, or the current month in STATISTICS_TIME_ZONE; 400 when from is after to. */
   range(q: AggregatedQueryDto): { from: Date; to: Date } {

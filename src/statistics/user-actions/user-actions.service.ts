@@ -2,7 +2,6 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Calendar } from '../../common/calendar';
 import { Clock } from '../../common/clock';
-import { AppConfig } from '../../config/app-config';
 import { Database } from '../../database/database.service';
 import { AggregationLevel } from '../../database/entities';
 import { toInstant, toInt } from '../../database/values';
@@ -22,15 +21,12 @@ export interface MonthlyRow extends MonthlyUserActionDto {
  */
 @Injectable()
 export class UserActionsService {
-  private readonly calendar: Calendar;
 
   constructor(
     private readonly db: Database,
     private readonly clock: Clock,
-    config: AppConfig,
-  ) {
-    this.calendar = new Calendar(config.timeZone);
-  }
+    private readonly calendar: Calendar,
+  ) {}
 
   /** Whole days [days.from, days.to) (either end open) plus partial-day edges. */
   private plan(from?: Date, to?: Date): { days: { from?: Date; to?: Date } | null; raw: Span[] } {

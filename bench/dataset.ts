@@ -15,9 +15,19 @@ export const LARGE_TENANT = 1;
 export const SMALL_TENANTS = 49;
 const DAY = 86_400_000;
 
+/**
+ * How configuration ids and configurators are drawn: `zipf` (the bench's default, production-like:
+ * a few products get most views) or `uniform` (every id as rare as every other: the worst case for
+ * any per-item summary, reported with `--dataset uniform`). See bench/README.md.
+ */
+export type Popularity = 'zipf' | 'uniform';
+export const POPULARITIES: readonly Popularity[] = ['zipf', 'uniform'];
+
 export interface DatasetSpec {
   scale: number;
   seed: number;
+  /** Absent in datasets made before the option existed: those were uniform. */
+  dataset?: Popularity;
   /** "Now" of the dataset: the recent window is the 30 days before it. */
   now: Date;
 }
@@ -43,11 +53,61 @@ const ACTIONS: Array<[number, number]> = [
   [303, 0.05],
 ];
 
-/** Event generator: production-like cardinalities (30 countries, 3 devices, 20 configurators, 100,000 configurations). */
+export const CONFIGURATIONS = 100_000;
+export const CONFIGURATORS = 20;
+/** Zipf exponent of the popularity of configuration ids and of configurators (bench/README.md). */
+export const ZIPF_EXPONENT = 1;
+
+/** Cumulative Zipf(s) weights of ranks 0…n−1 (rank k has weight 1/(k+1)^s), normalised to end at 1. */
+function zipfCdf(n: number, s: number): Float64Array {
+  const cdf = new Float64Array(n);
+  let acc = 0;
+  for (let k = 0; k < n; k++) cdf[k] = acc += 1 / Math.pow(k + 1, s);
+  for (let k = 0; k < n; k++) cdf[k] /= acc;
+  return cdf;
+}
+
+/** The rank whose cumulative weight first exceeds u (u uniform in [0, 1)): one draw, binary search. */
+function inverse(cdf: Float64Array, u: number): number {
+  let lo = 0;
+  let hi = cdf.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cdf[mid] > u) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+const cdfCache = new Map<number, Float64Array>();
+function cachedCdf(n: number): Float64Array {
+  let cdf = cdfCache.get(n);
+  if (!cdf) cdfCache.set(n, (cdf = zipfCdf(n, ZIPF_EXPONENT)));
+  return cdf;
+}
+
+/**
+ * Share of all events that the `rank`-th most popular of `n` items gets (0-based rank), for the
+ * README and the report (e.g. the configurator a scenario filters on).
+ */
+export function popularityShare(popularity: Popularity, n: number, rank: number): number {
+  if (popularity === 'uniform') return 1 / n;
+  const cdf = cachedCdf(n);
+  return cdf[rank] - (rank > 0 ? cdf[rank - 1] : 0);
+}
+
+/**
+ * Event generator: production-like cardinalities (30 countries, 3 devices, 20 configurators,
+ * 100,000 configurations). `popularity` decides how configuration ids and configurators are drawn
+ * (rank k = id k); either way every event takes the same number of draws, so the two datasets of
+ * one seed differ only in those two fields.
+ */
 export class EventFactory {
   private readonly rand: () => number;
-  constructor(seed: number) {
+  private readonly draw: (n: number) => number;
+  constructor(seed: number, popularity: Popularity = 'uniform') {
     this.rand = mulberry32(seed);
+    this.draw = popularity === 'zipf' ? (n) => inverse(cachedCdf(n), this.rand()) : (n) => Math.floor(this.rand() * n);
   }
   private pick<T>(xs: T[]): T {
     return xs[Math.floor(this.rand() * xs.length)];
@@ -65,7 +125,7 @@ export class EventFactory {
     }
     // Zipf-ish skew for countries: the first few dominate, as in production.
     const country = COUNTRIES[Math.min(COUNTRIES.length - 1, Math.floor(-Math.log(1 - this.rand()) * 6))];
-    const conf = Math.floor(this.rand() * 100_000);
+    const conf = this.draw(CONFIGURATIONS);
     const e: UserActionEventDto = {
       eventId: `b${tenant}-${seq}`,
       module: 3,
@@ -73,7 +133,7 @@ export class EventFactory {
       created,
       country,
       device: this.pick(DEVICES),
-      actionLabel: `configurator-${Math.floor(this.rand() * 20)}`,
+      actionLabel: `configurator-${this.draw(CONFIGURATORS)}`,
       actionId: `conf:bench:${conf}`,
     };
     if (this.rand() < 0.02) e.userId = `bench-user-${Math.floor(this.rand() * 1000)}`;
@@ -106,7 +166,7 @@ export async function generateDataset(app: INestApplicationContext, spec: Datase
   await app.get(SummaryService).ensureZone(app.get(AppConfig).timeZone);
   const ingestion = app.get(IngestionService);
   const directory = app.get(DirectoryService);
-  const factory = new EventFactory(spec.seed);
+  const factory = new EventFactory(spec.seed, spec.dataset ?? 'uniform');
   const total = size.largeRecent + size.largeHistoryPerMonth * size.historyMonths + size.smallRecent * SMALL_TENANTS;
   let done = 0;
   let seq = 0;

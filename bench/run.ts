@@ -1,4 +1,4 @@
-// npm run bench -- [--scale 1] [--reuse] [--seed 7] [--only A,B,…] [--growth]
+// npm run bench -- [--scale 1] [--reuse] [--seed 7] [--only A,B,…] [--growth] [--growth-scales 0.25,0.5] [--dataset zipf|uniform]
 // Benchmark of the compiled service against MariaDB/MySQL with side-by-side baselines.
 // See bench/README.md for the scenarios, targets and how to read the table.
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -16,11 +16,12 @@ import { DataSource } from 'typeorm';
 import { createCliContext } from '../src/cli/cli.module';
 import { FixedClock } from '../src/common/clock';
 import { loadConfig } from '../src/config/app-config';
-import { DatasetSpec, datasetSize, EventFactory, generateDataset, LARGE_TENANT, rollUpDataset } from './dataset';
+import { DatasetSpec, datasetSize, EventFactory, generateDataset, LARGE_TENANT, POPULARITIES, Popularity, rollUpDataset } from './dataset';
+import { AGGREGATED_SCENARIOS, aggregatedScenarios, CONFIGURATION_SCENARIOS, configurationScenarios, ROLLUP_SCENARIOS, rollupScenario } from './scenarios';
 
 const args = process.argv.slice(2);
-const USAGE = 'usage: npm run bench -- [--scale 1] [--reuse] [--seed 7] [--only A,B,…] [--growth]';
-const KNOWN = new Set(['--scale', '--reuse', '--seed', '--only', '--growth']);
+const USAGE = 'usage: npm run bench -- [--scale 1] [--reuse] [--seed 7] [--only A,B,…] [--growth] [--growth-scales 0.25,0.5] [--dataset zipf|uniform]';
+const KNOWN = new Set(['--scale', '--reuse', '--seed', '--only', '--growth', '--growth-scales', '--dataset']);
 // A pasted usage line (`[--scale 1]`) must not silently run the full benchmark.
 for (const a of args) if ((a.startsWith('-') || a.startsWith('[')) && !KNOWN.has(a)) fail(`unknown argument ${a}\n${USAGE}`);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -30,7 +31,11 @@ const opt = (name: string, dflt: string) => {
 };
 const SCALE = Number(opt('scale', '1'));
 const SEED = Number(opt('seed', '7'));
-const ONLY = opt('only', 'A,B,C,D,E,F,G,H').split(',');
+const ONLY = opt('only', [...new Set([...'ABCDEFGH', ...AGGREGATED_SCENARIOS, ...CONFIGURATION_SCENARIOS, ...ROLLUP_SCENARIOS])].join(',')).split(',');
+const DATASET = opt('dataset', 'zipf') as Popularity;
+if (!POPULARITIES.includes(DATASET)) fail(`--dataset must be one of ${POPULARITIES.join(', ')}\n${USAGE}`);
+const GROWTH_SCALES = opt('growth-scales', '0.25,0.5').split(',').map(Number);
+if (GROWTH_SCALES.some((s) => !(s > 0))) fail(`--growth-scales must be positive numbers, e.g. 0.25,0.5\n${USAGE}`);
 const ROOT = join(__dirname, '..');
 // Fresh connections: a kept-alive socket that idled through a long baseline query may be closed by
 // the server (keepAliveTimeout) just as it is reused.
@@ -47,6 +52,7 @@ function dbUrlForScale(scale: number): URL {
   const name = url.pathname.replace(/^\//, '');
   if (!name.includes('bench')) fail(`refusing BENCH_DATABASE_URL database "${name}": its name must contain "bench"`);
   if (scale !== 1) url.pathname = `/${name}_s${String(scale).replace('.', '_')}`;
+  if (DATASET !== 'zipf') url.pathname += `_${DATASET}`;
   return url;
 }
 
@@ -69,13 +75,13 @@ async function prepareDataset(scale: number): Promise<DatasetSpec> {
   const url = dbUrlForScale(scale);
   const dbName = url.pathname.slice(1);
   const conn = await admin(url);
-  const wanted = { scale, seed: SEED };
+  const wanted = { scale, seed: SEED, dataset: DATASET };
   if (flag('reuse')) {
     try {
       const [rows] = await conn.query(`SELECT spec FROM \`${dbName}\`.bench_meta`);
       const spec = JSON.parse((rows as Array<{ spec: string }>)[0].spec);
       const ageH = (Date.now() - Date.parse(spec.now)) / 3600_000;
-      if (spec.scale === scale && spec.seed === SEED && ageH < 20) {
+      if (spec.scale === scale && spec.seed === SEED && (spec.dataset ?? 'uniform') === DATASET && ageH < 20) {
         console.error(`reusing dataset ${dbName} generated at ${spec.now}`);
         await conn.end();
         return { ...spec, now: new Date(spec.now) };
@@ -275,49 +281,15 @@ export interface Row {
   note?: string;
 }
 
-function monthStartUtc(d: Date): Date {
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
-}
-
 async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): Promise<Row[]> {
   const url = dbUrlForScale(scale);
   const svc = await startService(url);
   const sql = await createConnection({ uri: url.toString(), timezone: 'Z', decimalNumbers: true });
   const rows: Row[] = [];
-  const now = new Date();
-  const mFrom = monthStartUtc(now);
-  const mTo = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  // The scenario modules read the service through this (E restarts it).
+  const handle = () => ({ port: svc.port, token: svc.token, pid: svc.proc.pid! });
   try {
-    if (only.includes('A') || only.includes('B')) {
-      for (const [scenario, aggs, target] of [
-        ['A', [] as string[], 20],
-        ['B', ['country', 'device'], 10],
-      ] as const) {
-        if (!only.includes(scenario)) continue;
-        console.error(`scenario ${scenario}…`);
-        const q = aggs.map((a) => `&aggregations[]=${a}`).join('');
-        const path = `/v2/statistics/tenants/${LARGE_TENANT}/userActionsAggregated?module=3${q}`;
-        resetPeak(svc.proc.pid!);
-        const svcT = await timeIt(30, 3, () => get(svc.port, path, svc.token));
-        const peak = peakRssMb(svc.proc.pid!);
-        const groupCols = aggs.length ? `, ${aggs.join(', ')}` : '';
-        const naive = `SELECT module, action${groupCols}, SUM(count) AS count, MAX(aggregation_level) AS lvl FROM user_action WHERE tenant = ? AND created >= ? AND created < ? AND module = 3 GROUP BY module, action${groupCols}`;
-        const baseT = await timeIt(3, 1, () => sql.query(naive, [LARGE_TENANT, mFrom, mTo]));
-        const ratio = pct(baseT, 50) / pct(svcT, 50);
-        rows.push({
-          scenario,
-          what: `userActionsAggregated, large tenant, current month${aggs.length ? ', aggregations country+device' : ''}`,
-          p50ms: pct(svcT, 50),
-          p99ms: pct(svcT, 99),
-          peakRssMb: peak,
-          baseline: 'naive GROUP BY on user_action (mysql2)',
-          baselineValue: pct(baseT, 50),
-          ratio,
-          target: `≥ ${target}× faster`,
-          met: ratio >= target,
-        });
-      }
-    }
+    rows.push(...(await aggregatedScenarios(handle, sql, spec, only)));
     if (only.includes('C')) {
       console.error('scenario C…');
       const path = `/v2/statistics/tenants/${LARGE_TENANT}/useractions`;
@@ -433,6 +405,8 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
       console.error('scenario G…');
       rows.push(await ingestionScenario(svc, url));
     }
+    rows.push(...(await configurationScenarios(handle, sql, url, spec, only)));
+    if (only.includes('R')) rows.push(await rollupScenario(url, spec));
   } finally {
     await sql.end();
     await svc.stop();
@@ -528,20 +502,21 @@ async function main() {
   specs[String(SCALE)] = spec;
   results[String(SCALE)] = await runScenarios(SCALE, spec, ONLY);
   if (flag('growth')) {
-    for (const s of [0.25, 0.5]) {
+    for (const s of GROWTH_SCALES) {
       const sp = await prepareDataset(s);
       specs[String(s)] = sp;
-      results[String(s)] = await runScenarios(s, sp, ['A', 'E']);
+      results[String(s)] = await runScenarios(s, sp, ['A', 'E', ...AGGREGATED_SCENARIOS.filter((x) => x !== 'A' && x !== 'B')]);
     }
   }
   const date = new Date().toISOString().slice(0, 10);
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const base = join(dir, `${date}-${hostname()}`);
+  // A run below scale 0.1 is a smoke run: its file says so, as it says a non-default dataset.
+  const base = join(dir, `${date}-${hostname()}${SCALE < 0.1 ? `-smoke-s${SCALE}` : SCALE !== 1 ? `-s${SCALE}` : ''}${DATASET !== 'zipf' ? `-${DATASET}` : ''}`);
   const size = datasetSize(spec);
   let md = `# Benchmark ${new Date().toISOString()} on ${hostname()}\n\n`;
   md += `Command: \`npm run bench -- ${args.join(' ')}\`\n\n`;
-  md += `Dataset (scale ${SCALE}, seed ${SEED}): large tenant ${LARGE_TENANT} with ${size.largeRecent} real-time rows in the last 30 days and ${size.historyMonths} months × ${size.largeHistoryPerMonth} events of history rolled up; 49 small tenants × ${size.smallRecent}.\n\n`;
+  md += `Dataset **${DATASET}** (configuration ids and configurators ${DATASET === 'zipf' ? 'Zipf-distributed, exponent 1' : 'uniform: the worst case for per-item summaries'}; scale ${SCALE}, seed ${SEED}): large tenant ${LARGE_TENANT} with ${size.largeRecent} real-time rows in the last 30 days and ${size.historyMonths} months × ${size.largeHistoryPerMonth} events of history rolled up; 49 small tenants × ${size.smallRecent}.\n\n`;
   for (const [s, rows] of Object.entries(results)) md += `## Scale ${s}\n\n${table(rows)}\n\n`;
   md += `Total wall time: ${((performance.now() - started) / 1000).toFixed(0)} s.\n`;
   writeFileSync(`${base}.md`, md);

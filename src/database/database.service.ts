@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnApplicationShutdown, Optional } from '@nestjs/common';
-import BetterSqlite3 from 'better-sqlite3';
 import { Readable } from 'node:stream';
 import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeorm';
 import { Metrics } from '../metrics/metrics.service';
 import { mysqlPoolStats } from './data-source-options';
 import { Dialect, DialectSql } from './dialect';
 import { isDatabaseUnavailable } from './errors';
+import { pipeMysqlRows, ROW_BATCH, streamSqliteRows } from './row-streams';
 
 export type { Dialect } from './dialect';
 
@@ -199,142 +199,22 @@ export class Database implements OnApplicationShutdown {
   streamSql(sql: string, params: unknown[]): Readable {
     // Streams bypass TypeORM's query runners: tell its logger here (the SQL snapshots record it).
     this.dataSource.logger.logQuery(sql, params);
-    return this.dialect === 'mysql' ? this.streamMysql(sql, params) : this.streamSqlite(sql, params);
+    return this.dialect === 'mysql' ? this.streamMysql(sql, params) : streamSqliteRows((this.dataSource.options as { database: string }).database, sql, params);
   }
 
   private streamMysql(sql: string, params: unknown[]): Readable {
-    const out = new Readable({ objectMode: true, highWaterMark: 512, read() {} });
-    const open = (mode: 'master' | 'slave') => this.pipeMysqlRows(mode, sql, params, out, (err) => {
-      // No replica answered before the first row: the export runs on the primary instead.
-      if (mode === 'slave' && isDatabaseUnavailable(err)) {
-        this.logger.warn(`no read replica answered (${(err as { code?: string }).code ?? err.message}); exporting from the primary`);
-        this.metrics?.replicaFallbacks.inc({ kind: 'export' });
-        open('master');
-      } else out.destroy(err);
-    });
+    const out = new Readable({ objectMode: true, highWaterMark: ROW_BATCH, read() {} });
+    const open = (mode: 'master' | 'slave') =>
+      pipeMysqlRows(this.dataSource.createQueryRunner(mode), sql, params, out, this.statementTimeoutMs, (err) => {
+        // No replica answered before the first row: the export runs on the primary instead.
+        if (mode === 'slave' && isDatabaseUnavailable(err)) {
+          this.logger.warn(`no read replica answered (${(err as { code?: string }).code ?? err.message}); exporting from the primary`);
+          this.metrics?.replicaFallbacks.inc({ kind: 'export' });
+          open('master');
+        } else out.destroy(err);
+      });
     open(this.hasReplicas ? 'slave' : 'master');
     return out;
-  }
-
-  /** Feeds a mysql2 row stream into `out` with backpressure; `connectFailed` when no connection could be had. */
-  private pipeMysqlRows(mode: 'master' | 'slave', sql: string, params: unknown[], out: Readable, connectFailed: (err: Error) => void): void {
-    const runner = this.dataSource.createQueryRunner(mode);
-    let source: (Readable & { destroy(): void; pause(): void; resume(): void }) | undefined;
-    let conn: any;
-    let finished = false;
-    // While rows are wanted, the server must send one within DATABASE_QUERY_TIMEOUT_MS (a hung
-    // database mid-export); while the client is slow to read (backpressure) no clock runs.
-    let idle: NodeJS.Timeout | undefined;
-    const timeoutMs = this.statementTimeoutMs;
-    const arm = () => {
-      clearTimeout(idle);
-      if (timeoutMs === undefined || finished) return;
-      idle = setTimeout(() => {
-        const err = Object.assign(new Error(`No row from the database within ${timeoutMs} ms (DATABASE_QUERY_TIMEOUT_MS)`), {
-          code: 'PROTOCOL_SEQUENCE_TIMEOUT',
-        });
-        finish(true);
-        out.destroy(err);
-      }, timeoutMs);
-      idle.unref();
-    };
-    const finish = (broken: boolean) => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(idle);
-      if (broken && conn) conn.destroy();
-      void runner.release().catch(() => undefined);
-    };
-    out._read = () => {
-      if (!source || finished) return;
-      arm();
-      source.resume();
-    };
-    out._destroy = (err, cb) => {
-      finish(true);
-      cb(err);
-    };
-    arm();
-    runner
-      .connect()
-      .then((c: any) => {
-        conn = c;
-        if (out.destroyed) return finish(true);
-        source = conn.query({ sql, values: params }).stream({ highWaterMark: 512 });
-        source!.on('data', (row: unknown) => {
-          if (out.push(row)) arm();
-          else {
-            clearTimeout(idle);
-            source!.pause();
-          }
-        });
-        source!.on('end', () => {
-          finish(false);
-          out.push(null);
-        });
-        source!.on('error', (err: Error) => {
-          finish(true);
-          out.destroy(err);
-        });
-      })
-      .catch((err: Error) => {
-        finish(false);
-        if (!out.destroyed) connectFailed(err);
-      });
-  }
-
-  private streamSqlite(sql: string, params: unknown[]): Readable {
-    const file = (this.dataSource.options as { database: string }).database;
-    let db: BetterSqlite3.Database | undefined;
-    let rows: IterableIterator<unknown> | undefined;
-    const close = () => {
-      try {
-        rows?.return?.();
-        db?.close();
-      } catch {
-        /* already closed */
-      }
-      db = undefined;
-    };
-    let scheduled = false;
-    // better-sqlite3 reads synchronously: one batch per turn of the event loop (setImmediate), so
-    // a long export never holds up other requests (on loopback the socket rarely pushes back).
-    const pull = (stream: Readable) => {
-      try {
-        if (!db) {
-          db = new BetterSqlite3(file, { readonly: true, fileMustExist: true, timeout: 10000 });
-          rows = db.prepare(sql).iterate(...(params as unknown[])) as IterableIterator<unknown>;
-        }
-        for (let i = 0; i < 512; i++) {
-          const next = rows!.next();
-          if (next.done) {
-            close();
-            stream.push(null);
-            return;
-          }
-          if (!stream.push(next.value)) return;
-        }
-      } catch (err) {
-        close();
-        stream.destroy(err as Error);
-      }
-    };
-    return new Readable({
-      objectMode: true,
-      highWaterMark: 512,
-      read() {
-        if (scheduled) return;
-        scheduled = true;
-        setImmediate(() => {
-          scheduled = false;
-          if (!this.destroyed) pull(this);
-        });
-      },
-      destroy(err, cb) {
-        close();
-        cb(err);
-      },
-    });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -17,6 +17,7 @@ import { createCliContext } from '../src/cli/cli.module';
 import { FixedClock } from '../src/common/clock';
 import { loadConfig } from '../src/config/app-config';
 import { DatasetSpec, datasetSize, EventFactory, generateDataset, LARGE_TENANT, POPULARITIES, Popularity, rollUpDataset } from './dataset';
+import { BenchRow, peakRssMb, pct, resetPeak, windowBefore } from './scenarios/common';
 import { AGGREGATED_SCENARIOS, aggregatedScenarios, CONFIGURATION_SCENARIOS, configurationScenarios, ROLLUP_SCENARIOS, rollupScenario } from './scenarios';
 
 const args = process.argv.slice(2);
@@ -236,11 +237,6 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-};
-
 async function timeIt(n: number, warm: number, fn: () => Promise<unknown>): Promise<number[]> {
   for (let i = 0; i < warm; i++) await fn();
   const out: number[] = [];
@@ -252,34 +248,8 @@ async function timeIt(n: number, warm: number, fn: () => Promise<unknown>): Prom
   return out;
 }
 
-/** Peak RSS of a process since the last reset (Linux: clear_refs 5 resets VmHWM). */
-function resetPeak(pid: number) {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-  } catch {
-    /* not permitted: the peak then covers the process lifetime */
-  }
-}
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-}
-
-export interface Row {
-  scenario: string;
-  what: string;
-  p50ms?: number;
-  p99ms?: number;
-  rps?: number;
-  rowsPerSec?: number;
-  peakRssMb?: number;
-  baseline?: string;
-  baselineValue?: number;
-  ratio?: number;
-  target?: string;
-  met?: boolean;
-  note?: string;
-}
+/** A row of the report table. */
+export type Row = BenchRow;
 
 async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): Promise<Row[]> {
   const url = dbUrlForScale(scale);
@@ -303,7 +273,9 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
     }
     if (only.includes('D')) {
       console.error('scenario D…');
-      const path = `/v2/statistics/tenants/${LARGE_TENANT}/userActionsAggregated?module=3`;
+      // A's question over the last 30 days: a window that holds data whatever the date of the run.
+      const w = windowBefore(spec.now, 30);
+      const path = `/v2/statistics/tenants/${LARGE_TENANT}/userActionsAggregated?module=3&from=${encodeURIComponent(w.from)}&to=${encodeURIComponent(w.to)}`;
       const load = (p: string) =>
         autocannon({ url: `http://127.0.0.1:${svc.port}${p}`, connections: 32, duration: 20, headers: { Authorization: `Bearer ${svc.token}` } });
       const ceiling = await load('/v2/statistics/health/live');
@@ -314,7 +286,7 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
       const ratio = a.requests.average / ceiling.requests.average;
       rows.push({
         scenario: 'D',
-        what: 'A under 32 connections for 20 s (autocannon)',
+        what: 'A (last 30 days) under 32 connections for 20 s (autocannon)',
         p50ms: a.latency.p50,
         p99ms: a.latency.p99,
         rps: a.requests.average,
@@ -331,8 +303,7 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
       console.error('scenario E…');
       // A fresh process, so the peak RSS is the export's and not what earlier load left behind.
       await svc.restart();
-      const from = new Date(spec.now.getTime() - 30 * 86_400_000).toISOString();
-      const to = new Date(spec.now.getTime() + 3600_000).toISOString();
+      const { from, to } = windowBefore(spec.now, 30);
       const path = `/v2/statistics/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
       resetPeak(svc.proc.pid!);
       const t = performance.now();
@@ -358,8 +329,7 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
     if (only.includes('H')) {
       console.error('scenario H…');
       // E's export with and without compression, alternated twice in one run; the service's CPU from /proc.
-      const from = new Date(spec.now.getTime() - 30 * 86_400_000).toISOString();
-      const to = new Date(spec.now.getTime() + 3600_000).toISOString();
+      const { from, to } = windowBefore(spec.now, 30);
       const path = `/v2/statistics/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
       await getEncoded(svc.port, path, svc.token, 'text/csv', 'identity'); // warm-up
       const runs: Record<string, Array<{ secs: number; cpu: number; wire: number; lines: number }>> = { identity: [], gzip: [], br: [] };
@@ -393,8 +363,7 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
     }
     if (only.includes('F')) {
       console.error('scenario F…');
-      const from = new Date(spec.now.getTime() - 30 * 86_400_000).toISOString();
-      const to = new Date(spec.now.getTime() + 3600_000).toISOString();
+      const { from, to } = windowBefore(spec.now, 30);
       const base = `/v2/statistics/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&limit=1000`;
       const first = await timeIt(10, 1, () => get(svc.port, `${base}&offset=0`, svc.token));
       const deep = await timeIt(10, 1, () => get(svc.port, `${base}&offset=500000`, svc.token));

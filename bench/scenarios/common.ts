@@ -11,7 +11,7 @@ export interface ServiceHandle {
   pid: number;
 }
 
-/** A row of the report table; the same shape as bench/run.ts's `Row`. */
+/** A row of the report table. */
 export interface BenchRow {
   scenario: string;
   what: string;

@@ -7,6 +7,7 @@ import { DatabaseModule } from '../database/database.module';
 import { DirectoryRepository } from '../directory/directory.repository';
 import { DirectoryService } from '../directory/directory.service';
 import { IngestionService } from '../ingestion/ingestion.service';
+import { UserActionRepository } from '../ingestion/user-action.repository';
 import { RollupService } from '../rollup/rollup.service';
 import { SummaryService } from '../summary/summary.service';
 
@@ -29,7 +30,7 @@ export class CliModule {
   static register(config: AppConfig, options: CliContextOptions = {}): DynamicModule {
     const core = CoreModule.register(config, options.clock ?? new SystemClock());
     if (options.database === false) return { module: CliModule, imports: [core] };
-    const services = [SummaryService, RollupService, IngestionService, DirectoryService, DirectoryRepository];
+    const services = [SummaryService, RollupService, IngestionService, UserActionRepository, DirectoryService, DirectoryRepository];
     return {
       module: CliModule,
       imports: [core, DatabaseModule.withRole({ statementTimeout: false })],

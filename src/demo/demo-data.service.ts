@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { mulberry32 } from '../common/prng';
-import { Database } from '../database/database.service';
 import { DirectoryService } from '../directory/directory.service';
 import { UserActionEventDto } from '../ingestion/dto/ingest-user-actions.dto';
 import { IngestionService } from '../ingestion/ingestion.service';
+import { UserActionRepository } from '../ingestion/user-action.repository';
 
 export const DEMO_TENANT = 1;
 
@@ -18,15 +18,14 @@ export class DemoDataService {
   private readonly logger = new Logger(DemoDataService.name);
 
   constructor(
-    private readonly db: Database,
+    private readonly userActions: UserActionRepository,
     private readonly ingestion: IngestionService,
     private readonly directory: DirectoryService,
     private readonly clock: Clock,
   ) {}
 
   async seedIfEmpty(events = 4000): Promise<number> {
-    const [{ n }] = await this.db.read((em) => em.query('SELECT COUNT(*) AS n FROM user_action WHERE tenant = ?', [DEMO_TENANT]));
-    if (Number(n) > 0) return 0;
+    if ((await this.userActions.countOfTenant(DEMO_TENANT)) > 0) return 0;
     const rand = mulberry32(42);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
     const countries = ['AT', 'DE', 'CH', 'IT', 'FR', 'NL', 'US', 'GB', 'SE', 'PL'];

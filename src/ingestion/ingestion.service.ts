@@ -9,11 +9,9 @@ import { AggregationLevel } from '../database/entities';
 import { Metrics } from '../metrics/metrics.service';
 import { SummaryService } from '../summary/summary.service';
 import { IngestResultDto, IngestUserActionsDto, UserActionEventDto } from './dto/ingest-user-actions.dto';
+import { SnapshotRow, UserActionRepository } from './user-action.repository';
 
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
-const SELECT_CHUNK = 1000;
-const INSERT_CHUNK = 1000;
-const SNAPSHOT_CHUNK = 1000;
 const DAY_MS = 86_400_000;
 /** Largest stored JSON text per snapshot field: MySQL MEDIUMTEXT (reachable only with a BODY_LIMIT above 16 MB). */
 const SNAPSHOT_JSON_MAX_BYTES: Array<['planCombinedIds' | 'partList', number]> = [
@@ -30,6 +28,7 @@ const SNAPSHOT_JSON_MAX_BYTES: Array<['planCombinedIds' | 'partList', number]> =
 export class IngestionService {
   constructor(
     private readonly db: Database,
+    private readonly userActions: UserActionRepository,
     private readonly versions: DataVersionRepository,
     private readonly clock: Clock,
     private readonly config: AppConfig,
@@ -92,36 +91,9 @@ export class IngestionService {
 
   /** Inserts the events not stored yet, their snapshots and summary counts; returns how many were stored. */
   private async store(em: EntityManager, tenant: number, events: UserActionEventDto[]): Promise<number> {
-    const existing = new Set<string>();
-    for (let i = 0; i < events.length; i += SELECT_CHUNK) {
-      const ids = events.slice(i, i + SELECT_CHUNK).map((e) => e.eventId);
-      const rows: Array<{ eventId: string }> = await em.query(
-        `SELECT event_id AS eventId FROM user_action WHERE tenant = ? AND event_id IN (${ids.map(() => '?').join(', ')})`,
-        [tenant, ...ids],
-      );
-      for (const r of rows) existing.add(r.eventId);
-    }
+    const existing = await this.userActions.existingEventIds(em, tenant, events.map((e) => e.eventId));
     const fresh = events.filter((e) => !existing.has(e.eventId));
-    for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
-      const slice = fresh.slice(i, i + INSERT_CHUNK);
-      await em.query(
-        'INSERT INTO user_action (tenant, module, action, created, aggregation_level, count, country, device, action_label, action_id, action_parameter, user_id, event_id) VALUES ' +
-          slice.map(() => '(?, ?, ?, ?, 0, 1, ?, ?, ?, ?, ?, ?, ?)').join(', '),
-        slice.flatMap((e) => [
-          tenant,
-          e.module,
-          e.action,
-          this.db.instantParam(e.created),
-          e.country ?? null,
-          e.device ?? null,
-          e.actionLabel ?? null,
-          e.actionId ?? null,
-          e.actionParameter ?? null,
-          e.userId ?? null,
-          e.eventId,
-        ]),
-      );
-    }
+    await this.userActions.insert(em, tenant, fresh);
     await this.upsertSnapshots(em, tenant, fresh);
     // The read API's ETags: the days of the new rows, and the snapshots when any came along.
     const versions = dayVersions(tenant, fresh.map((e) => e.created));
@@ -155,26 +127,9 @@ export class IngestionService {
         updated: e.created,
       });
     }
-    const rows = [...latest.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const conflict =
-      this.db.dialect === 'mysql'
-        ? `ON DUPLICATE KEY UPDATE
-             thumbnail = IF(VALUES(updated) >= updated, COALESCE(VALUES(thumbnail), thumbnail), thumbnail),
-             part_list = IF(VALUES(updated) >= updated, COALESCE(VALUES(part_list), part_list), part_list),
-             plan_combined_ids = IF(VALUES(updated) >= updated, COALESCE(VALUES(plan_combined_ids), plan_combined_ids), plan_combined_ids),
-             updated = GREATEST(updated, VALUES(updated))`
-        : `ON CONFLICT (tenant, configuration_id) DO UPDATE SET
-             thumbnail = COALESCE(excluded.thumbnail, thumbnail),
-             part_list = COALESCE(excluded.part_list, part_list),
-             plan_combined_ids = COALESCE(excluded.plan_combined_ids, plan_combined_ids),
-             updated = excluded.updated
-           WHERE excluded.updated >= configuration_snapshot.updated`;
-    for (let i = 0; i < rows.length; i += SNAPSHOT_CHUNK) {
-      const slice = rows.slice(i, i + SNAPSHOT_CHUNK);
-      await em.query(
-        `INSERT INTO configuration_snapshot (tenant, configuration_id, thumbnail, part_list, plan_combined_ids, updated) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')} ${conflict}`,
-        slice.flatMap(([id, r]) => [tenant, id, r.thumbnail, r.partList, r.planCombinedIds, this.db.instantParam(r.updated)]),
-      );
-    }
+    const rows = [...latest.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([configurationId, r]): SnapshotRow => ({ configurationId, ...r }));
+    await this.userActions.upsertSnapshots(em, tenant, rows);
   }
 }

@@ -39,4 +39,15 @@ describe('planRange', () => {
     expect(iso(q.days)).toEqual(['2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z']);
     expect(q.raw.map(iso)).toEqual([['2026-03-29T22:00:00.000Z', '2026-03-30T12:00:00.000Z']]);
   });
+
+  it('leaves an end open when it is not given: whole days up to the data, a partial day only at the given end', () => {
+    const from = planRange(utc, d('2026-03-01T10:00:00Z'), undefined);
+    expect(from.days).toEqual({ from: d('2026-03-02T00:00:00Z'), to: undefined });
+    expect(from.raw.map(iso)).toEqual([['2026-03-01T10:00:00.000Z', '2026-03-02T00:00:00.000Z']]);
+    const to = planRange(vienna, undefined, d('2026-03-30T12:00:00Z'));
+    expect(to.days).toEqual({ from: undefined, to: d('2026-03-29T22:00:00Z') });
+    expect(to.raw.map(iso)).toEqual([['2026-03-29T22:00:00.000Z', '2026-03-30T12:00:00.000Z']]);
+    expect(planRange(utc, d('2026-03-01T00:00:00Z'), undefined)).toEqual({ days: { from: d('2026-03-01T00:00:00Z'), to: undefined }, raw: [] });
+    expect(planRange(utc, undefined, undefined)).toEqual({ days: { from: undefined, to: undefined }, raw: [] });
+  });
 });

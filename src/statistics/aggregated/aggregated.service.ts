@@ -1,22 +1,10 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { Calendar } from '../../common/calendar';
 import { Clock } from '../../common/clock';
-import { Database } from '../../database/database.service';
-import { toInt, toStringOrNull } from '../../database/values';
-import { planRange, Span } from '../../summary/range-plan';
+import { planRange } from '../../summary/range-plan';
 import { checkRange } from '../statistics-query.dto';
 import { AggregatedOtherDto, AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto, Aggregation } from './aggregated.dto';
-
-/** Column behind each allowed aggregation (a fixed map: user input never reaches SQL). */
-const COLUMN: Record<Aggregation, string> = {
-  country: 'country',
-  device: 'device',
-  actionLabel: 'action_label',
-  actionId: 'action_id',
-};
-
-/** Aggregations the `stat_day_cd` summary can answer; others are summed from `user_action`. */
-const SUMMARISED: ReadonlySet<Aggregation> = new Set(['country', 'device']);
+import { AggregatedPart, AggregatedRepository, SUMMARISED } from './aggregated.repository';
 
 export interface AggregatedResult {
   from: Date;
@@ -51,7 +39,7 @@ function compareKeys(a: Array<string | null>, b: Array<string | null>): number {
 export class AggregatedService {
 
   constructor(
-    private readonly db: Database,
+    private readonly repository: AggregatedRepository,
     private readonly clock: Clock,
     private readonly calendar: Calendar,
   ) {}
@@ -72,31 +60,24 @@ export class AggregatedService {
     const { from, to } = this.range(q);
     const aggregations = q.aggregations ?? [];
     const plan = aggregations.every((a) => SUMMARISED.has(a)) ? planRange(this.calendar, from, to) : { raw: [{ from, to }] };
-    // One statement (the parts joined by UNION ALL) is its own consistent snapshot: no
-    // transaction round trips, one query per request — this route serves every dashboard view.
-    const parts: Array<[string, unknown[]]> = [];
-    if (plan.days) parts.push(this.part(aggregations.length ? 'stat_day_cd' : 'stat_day', 'day', tenant, q, aggregations, plan.days));
-    for (const span of plan.raw) parts.push(this.part('user_action', 'created', tenant, q, aggregations, span));
-    const sums: Array<Record<string, unknown>> = parts.length
-      ? await this.db.snapshot((em) => em.query(parts.map(([sql]) => sql).join(' UNION ALL '), parts.flatMap(([, params]) => params)), 1)
-      : [];
+    const parts: AggregatedPart[] = [];
+    if (plan.days) parts.push({ source: 'days', span: plan.days });
+    for (const span of plan.raw) parts.push({ source: 'raw', span });
+    const sums = await this.repository.sums(tenant, { module: q.module, actions: q.actions }, aggregations, parts);
     const groups = new Map<string, AggregatedUserActionDto & { keys: Array<string | null> }>();
-    for (const r of sums) {
-      const keys = aggregations.map((a) => toStringOrNull(r[a]));
-      const module = toInt(r.module);
-      const action = toInt(r.action);
+    for (const { module, action, keys, count, aggregationLevel } of sums) {
       const id = JSON.stringify([module, action, ...keys]);
       const g = groups.get(id);
       if (g) {
-        g.count += toInt(r.count);
-        g.aggregationLevel = Math.max(g.aggregationLevel, toInt(r.aggregationLevel));
+        g.count += count;
+        g.aggregationLevel = Math.max(g.aggregationLevel, aggregationLevel);
       } else {
         const entry: AggregatedUserActionDto & { keys: Array<string | null> } = {
           module,
           action,
           tenant,
-          count: toInt(r.count),
-          aggregationLevel: toInt(r.aggregationLevel),
+          count,
+          aggregationLevel,
           keys,
         };
         aggregations.forEach((a, i) => (entry[a] = keys[i]));
@@ -122,34 +103,6 @@ export class AggregatedService {
       other.aggregationLevel = Math.max(other.aggregationLevel, r.aggregationLevel);
     });
     return { from, to, aggregations, rows: page, total: rows.length, other };
-  }
-
-  /** One part of the answer: sums of one table over one span, as a parameterised SELECT. */
-  private part(
-    table: 'stat_day' | 'stat_day_cd' | 'user_action',
-    timeColumn: 'day' | 'created',
-    tenant: number,
-    q: AggregatedQueryDto,
-    aggregations: Aggregation[],
-    span: Span,
-  ): [string, unknown[]] {
-    const cols = aggregations.map((a) => `${COLUMN[a]} AS ${a}`);
-    const groupBy = ['module', 'action', ...aggregations.map((a) => COLUMN[a])];
-    const where = ['tenant = ?', `${timeColumn} >= ?`, `${timeColumn} < ?`];
-    const params: unknown[] = [tenant, this.db.instantParam(span.from), this.db.instantParam(span.to)];
-    if (q.module !== undefined) {
-      where.push('module = ?');
-      params.push(q.module);
-    }
-    if (q.actions?.length) {
-      where.push(`action IN (${q.actions.map(() => '?').join(', ')})`);
-      params.push(...q.actions);
-    }
-    return [
-      `SELECT module, action, ${[...cols, 'SUM(count) AS count', 'MAX(aggregation_level) AS aggregationLevel'].join(', ')}
-         FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${groupBy.join(', ')}`,
-      params,
-    ];
   }
 
   toJson(result: AggregatedResult): AggregatedResponseDto {

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { EntityManager } from 'typeorm';
 import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config';
 import { Database } from '../../database/database.service';
 import { AggregationLevel } from '../../database/entities';
-import { toBool, toInstant, toInt, toStringOrNull } from '../../database/values';
 import { checkRange } from '../statistics-query.dto';
 import { ConfigurationsQueryDto, ConfigurationsResponseDto, ConfigurationStatisticDto, DEFAULT_LIMIT } from './configurations.dto';
+import { ConfigurationAction, ConfigurationRecord, ConfigurationRowsFilter, ConfigurationsRepository, toConfigurationRecord } from './configurations.repository';
 
 const DAY_MS = 86_400_000;
 const LEVEL_NAMES: Record<number, string> = {
@@ -28,12 +27,6 @@ interface NameGroup {
   pairs: Array<{ module: number; action: number; carriesPartList: boolean }>;
 }
 
-const ROW_COLUMNS = `ua.id AS id, ua.module AS module, ua.action AS action, ua.action_id AS actionId, ua.action_label AS actionLabel,
-  ua.created AS created, ua.action_parameter AS actionParameter, ua.count AS count, ua.aggregation_level AS aggregationLevel,
-  cs.thumbnail AS thumbnail, cs.part_list AS partList, cs.plan_combined_ids AS planCombinedIds, du.email AS email`;
-const ROW_JOINS = `LEFT JOIN configuration_snapshot cs ON cs.tenant = ua.tenant AND cs.configuration_id = ua.action_id
-  LEFT JOIN directory_user du ON du.user_id = ua.user_id AND ua.aggregation_level = 0 AND du.statistics_consent = 1`;
-
 /**
  * Rows of configuration actions (catalog-flagged) with their snapshot, consented e-mail and link,
  * ordered by action name, then created and id descending.
@@ -48,6 +41,7 @@ const ROW_JOINS = `LEFT JOIN configuration_snapshot cs ON cs.tenant = ua.tenant 
 export class ConfigurationsService {
   constructor(
     private readonly db: Database,
+    private readonly repository: ConfigurationsRepository,
     private readonly clock: Clock,
     private readonly config: AppConfig,
   ) {}
@@ -61,37 +55,20 @@ export class ConfigurationsService {
     return { from: new Date(to.getTime() - 30 * DAY_MS), to };
   }
 
-  private async nameGroups(em: EntityManager, q: ConfigurationsQueryDto): Promise<NameGroup[]> {
-    const params: unknown[] = [1];
-    let sql = 'SELECT module, action, name, carries_part_list AS carriesPartList FROM catalog_action WHERE configuration_action = ?';
-    if (q.actions?.length) {
-      sql += ` AND action IN (${q.actions.map(() => '?').join(', ')})`;
-      params.push(...q.actions);
-    }
-    const rows: Array<Record<string, unknown>> = await em.query(sql, params);
+  /** The catalog's configuration actions grouped by name, in output order. */
+  private nameGroups(actions: ConfigurationAction[]): NameGroup[] {
     const byName = new Map<string, NameGroup>();
-    for (const r of rows) {
-      const name = String(r.name);
-      if (!byName.has(name)) byName.set(name, { name, pairs: [] });
-      byName.get(name)!.pairs.push({ module: toInt(r.module), action: toInt(r.action), carriesPartList: toBool(r.carriesPartList) });
+    for (const a of actions) {
+      if (!byName.has(a.name)) byName.set(a.name, { name: a.name, pairs: [] });
+      byName.get(a.name)!.pairs.push({ module: a.module, action: a.action, carriesPartList: a.carriesPartList });
     }
     // Binary order, as ORDER BY name under the binary collations of both databases.
     return [...byName.values()].sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
   }
 
-  /** WHERE clause for one name group's rows of the tenant in [from, to). */
-  private where(tenant: number, q: ConfigurationsQueryDto, from: Date, to: Date, group: NameGroup): { sql: string; params: unknown[] } {
-    const params: unknown[] = [tenant, this.db.instantParam(from), this.db.instantParam(to)];
-    const pairs = group.pairs.map((p) => {
-      params.push(p.module, p.action);
-      return '(ua.module = ? AND ua.action = ?)';
-    });
-    let sql = `ua.tenant = ? AND ua.created >= ? AND ua.created < ? AND ${pairs.length === 1 ? pairs[0] : `(${pairs.join(' OR ')})`}`;
-    if (q.configuratorId !== undefined) {
-      sql += ' AND ua.action_label = ?';
-      params.push(q.configuratorId);
-    }
-    return { sql, params };
+  /** The rows of one name group of the tenant in [from, to). */
+  private filter(tenant: number, q: ConfigurationsQueryDto, from: Date, to: Date, group: NameGroup): ConfigurationRowsFilter {
+    return { tenant, from, to, pairs: group.pairs, configuratorId: q.configuratorId };
   }
 
   /** Query-value encoding that keeps `:`, `@` and `/` readable (RFC 3986 allows them in a query), as the platform's links do. */
@@ -105,21 +82,19 @@ export class ConfigurationsService {
     return `${base}?id=${ConfigurationsService.encode(actionId)}${actionLabel !== null ? `&configuratorId=${ConfigurationsService.encode(actionLabel)}` : ''}`;
   }
 
-  private toRow(r: Record<string, unknown>, group: NameGroup): ConfigurationRow {
-    const module = toInt(r.module);
-    const action = toInt(r.action);
-    const carries = group.pairs.find((p) => p.module === module && p.action === action)?.carriesPartList ?? false;
-    const partListText = carries ? (toStringOrNull(r.partList) ?? '') : '';
-    const planCombinedIdsText = toStringOrNull(r.planCombinedIds) ?? '';
+  private toRow(r: ConfigurationRecord, group: NameGroup): ConfigurationRow {
+    const carries = group.pairs.find((p) => p.module === r.module && p.action === r.action)?.carriesPartList ?? false;
+    const partListText = carries ? (r.partList ?? '') : '';
+    const planCombinedIdsText = r.planCombinedIds ?? '';
     return {
-      link: this.link(toStringOrNull(r.actionId), toStringOrNull(r.actionLabel)),
-      thumbnail: toStringOrNull(r.thumbnail),
-      created: toInstant(r.created).toISOString(),
+      link: this.link(r.actionId, r.actionLabel),
+      thumbnail: r.thumbnail,
+      created: r.created.toISOString(),
       action: group.name,
-      actionParameter: toStringOrNull(r.actionParameter),
-      count: toInt(r.count),
-      aggregationLevel: LEVEL_NAMES[toInt(r.aggregationLevel)] ?? String(r.aggregationLevel),
-      userEmail: toStringOrNull(r.email),
+      actionParameter: r.actionParameter,
+      count: r.count,
+      aggregationLevel: LEVEL_NAMES[r.aggregationLevel] ?? String(r.aggregationLevel),
+      userEmail: r.email,
       partList: null,
       planCombinedIds: null,
       partListText,
@@ -134,33 +109,26 @@ export class ConfigurationsService {
     const out: ConfigurationStatisticDto[] = [];
     let total = 0;
     await this.db.snapshot(async (em) => {
-      const groups = await this.nameGroups(em, q);
-      const counted: Array<{ group: NameGroup; where: { sql: string; params: unknown[] }; n: number }> = [];
+      const groups = this.nameGroups(await this.repository.configurationActions(em, q.actions));
+      const counted: Array<{ group: NameGroup; filter: ConfigurationRowsFilter; n: number }> = [];
       for (const group of groups) {
-        const where = this.where(tenant, q, from, to, group);
-        const [{ n }] = await em.query(`SELECT COUNT(*) AS n FROM user_action ua WHERE ${where.sql}`, where.params);
-        counted.push({ group, where, n: toInt(n) });
-        total += toInt(n);
+        const filter = this.filter(tenant, q, from, to, group);
+        const n = await this.repository.count(em, filter);
+        counted.push({ group, filter, n });
+        total += n;
       }
-      for (const { group, where, n } of counted) {
+      for (const { group, filter, n } of counted) {
         if (remaining === 0) break;
         if (offset >= n) {
           offset -= n;
           continue;
         }
         // Covering index walk for the page's ids, then their rows.
-        const ids: Array<{ id: unknown }> = await em.query(
-          `SELECT ua.id AS id FROM user_action ua WHERE ${where.sql} ORDER BY ua.created DESC, ua.id DESC LIMIT ? OFFSET ?`,
-          [...where.params, remaining, offset],
-        );
+        const ids = await this.repository.pageIds(em, filter, remaining, offset);
         offset = 0;
         if (ids.length === 0) continue;
-        const rows: Array<Record<string, unknown>> = await em.query(
-          `SELECT ${ROW_COLUMNS} FROM user_action ua ${ROW_JOINS} WHERE ua.id IN (${ids.map(() => '?').join(', ')})`,
-          ids.map((r) => r.id),
-        );
-        const byId = new Map(rows.map((r) => [String(r.id), r]));
-        for (const { id } of ids) {
+        const byId = new Map((await this.repository.rowsByIds(em, ids)).map((r) => [r.id, r]));
+        for (const id of ids) {
           const { partListText, planCombinedIdsText, ...json } = this.toRow(byId.get(String(id))!, group);
           json.partList = partListText ? JSON.parse(partListText) : null;
           json.planCombinedIds = planCombinedIdsText ? JSON.parse(planCombinedIdsText) : null;
@@ -194,23 +162,19 @@ export class ConfigurationsService {
     const next = async (out: Readable): Promise<void> => {
       opening = true;
       try {
-        groups ??= await this.db.snapshot((em) => this.nameGroups(em, q), 1);
+        groups ??= this.nameGroups(await this.db.snapshot((em) => this.repository.configurationActions(em, q.actions), 1));
         if (index >= groups.length) {
           out.push(null);
           return;
         }
         if (out.destroyed) return;
         const group = groups[index++];
-        const where = this.where(tenant, q, from, to, group);
-        const source = this.db.streamSql(
-          `SELECT ${ROW_COLUMNS} FROM user_action ua ${ROW_JOINS} WHERE ${where.sql} ORDER BY ua.created DESC, ua.id DESC`,
-          where.params,
-        );
+        const source = this.repository.stream(this.filter(tenant, q, from, to, group));
         current = source;
         opening = false;
         source.on('data', (r: Record<string, unknown>) => {
           try {
-            if (!out.push(this.toRow(r, group))) source.pause();
+            if (!out.push(this.toRow(toConfigurationRecord(r), group))) source.pause();
           } catch (err) {
             out.destroy(err as Error);
           }

@@ -206,8 +206,10 @@ export class ServiceProcess {
         this.exitInfo = { code, signal };
         running.delete(child);
         this.agent.destroy();
-        log?.end();
-        resolve(this.exitInfo);
+        const exit = this.exitInfo;
+        // The log file is complete (flushed) once the exit is known.
+        if (log) log.end(() => resolve(exit));
+        else resolve(exit);
       }),
     );
   }

@@ -118,7 +118,7 @@ export interface ServiceOptions {
   /** Further variables (STATISTICS_TIME_ZONE, ROLLUP_DAILY_AFTER_DAYS, …); LOG_LEVEL defaults to warn, ROLLUP_ENABLED to false. */
   env?: Record<string, string>;
   /**
-   * The environment the service's is built on (default: only PATH, HOME and TZ of this process, so
+   * What the service's environment is built on (default: only PATH, HOME and TZ of this process, so
    * no inherited DATABASE_URL, JWT_* or NODE_ENV can redirect a test's service). The bench and the
    * soak pass `process.env`. The database variable of the other dialect is never passed on.
    */

@@ -1,7 +1,7 @@
 // npm run bench -- [--scale 1] [--reuse] [--seed 7] [--only A,B,…] [--growth] [--growth-scales 0.25,0.5] [--dataset zipf|uniform]
 // Benchmark of the compiled service against MariaDB/MySQL with side-by-side baselines.
 // See bench/README.md for the scenarios, targets and how to read the table.
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -16,6 +16,7 @@ import { DataSource } from 'typeorm';
 import { createCliContext } from '../src/cli/cli.module';
 import { FixedClock } from '../src/common/clock';
 import { loadConfig } from '../src/config/app-config';
+import { ServiceProcess } from '../test/support/service-process';
 import { DatasetSpec, datasetSize, EventFactory, generateDataset, LARGE_TENANT, POPULARITIES, Popularity, rollUpDataset } from './dataset';
 import { BenchRow, peakRssMb, pct, resetPeak, windowBefore } from './scenarios/common';
 import { AGGREGATED_SCENARIOS, aggregatedScenarios, CONFIGURATION_SCENARIOS, configurationScenarios, ROLLUP_SCENARIOS, rollupScenario } from './scenarios';
@@ -136,39 +137,33 @@ interface Service {
 async function startService(url: URL): Promise<Service> {
   const port = 3900 + Math.floor(Math.random() * 90);
   const secret = randomBytes(32).toString('hex');
-  const launch = async (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
-      env: { ...process.env, DATABASE_URL: url.toString(), PORT: String(port), JWT_SECRET: secret, LOG_LEVEL: 'warn', ROLLUP_ENABLED: 'false', NODE_ENV: 'production' },
-      stdio: ['ignore', 'ignore', 'inherit'],
+  const launch = (): Promise<ServiceProcess> =>
+    ServiceProcess.start({
+      root: ROOT,
+      port,
+      baseEnv: process.env,
+      database: { type: 'mysql', url: url.toString() },
+      env: { JWT_SECRET: secret, LOG_LEVEL: 'warn', ROLLUP_ENABLED: 'false', NODE_ENV: 'production' },
+      echoStderr: true,
+      readyTimeoutMs: 60_000,
     });
-    for (let i = 0; i < 120; i++) {
-      try {
-        await get(port, '/v2/statistics/health/ready', '');
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-    return child;
-  };
   const tenants = [...Array.from({ length: 50 }, (_, i) => i + 1), 900];
   const token = sign({ rights: Object.fromEntries(tenants.map((t) => [String(t), ['TENANT_STATISTICS']])), scope: 'statistics:ingest' }, secret, {
     algorithm: 'HS256',
     expiresIn: 7200,
     subject: 'bench',
   });
+  const current = { service: await launch() };
   const svc: Service = {
-    proc: await launch(),
+    proc: current.service.child,
     port,
     token,
-    stop: () =>
-      new Promise((resolve) => {
-        svc.proc.once('exit', () => resolve());
-        svc.proc.kill('SIGTERM');
-      }),
+    // SIGTERM, and a SIGKILL only when the shutdown hangs for 10 minutes.
+    stop: async () => void (await current.service.stop(600_000)),
     restart: async () => {
       await svc.stop();
-      svc.proc = await launch();
+      current.service = await launch();
+      svc.proc = current.service.child;
     },
   };
   return svc;

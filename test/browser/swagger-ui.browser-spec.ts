@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Browser, chromium, Locator, Page, Response } from 'playwright-core';
 import { loadConfig } from '../../src/config/app-config';
 import { DEMO_TENANT } from '../../src/demo/demo-data.service';
-import { API_PATH, ServiceProcess, stopAllServices } from '../support/service-process';
+import { API } from '../support/client-core';
+import { ServiceProcess, stopAllServices } from '../support/service-process';
 
 /**
  * Issue 11 item 6: Swagger UI works on the first click. The compiled service runs as `npm start`
@@ -136,7 +137,7 @@ const label = (op: Operation) => `${op.method} ${op.path}${op.mediaType ? ` (${o
 
 /** The path of a response URL matches the document's template (`{id}` = one segment). */
 function pathMatcher(template: string): RegExp {
-  const escaped = `${API_PATH}${template}`.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+');
+  const escaped = `${API}${template}`.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+');
   return new RegExp(`^${escaped}$`);
 }
 
@@ -201,7 +202,7 @@ describe('Swagger UI on the demo data: Execute with the pre-filled values of eve
     documentOps = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops)
         .filter((m) => ['get', 'post', 'put', 'delete', 'patch'].includes(m))
-        .map((m) => `${m.toUpperCase()} ${path.slice(API_PATH.length)}`),
+        .map((m) => `${m.toUpperCase()} ${path.slice(API.length)}`),
     );
 
     // The token exactly as `npm start` prints it: the line after "Development token …".
@@ -301,7 +302,7 @@ describe('Swagger UI on the demo data: Execute with the pre-filled values of eve
 
   it.each(OPERATIONS.map((op, i) => [label(op), op, i + 1] as const))('%s', async (_name, op, n) => {
     const block = page.locator(`.opblock.opblock-${op.method.toLowerCase()}`, {
-      has: page.locator(`.opblock-summary-path[data-path="${API_PATH}${op.path}"]`),
+      has: page.locator(`.opblock-summary-path[data-path="${API}${op.path}"]`),
     });
     expect(await block.count()).toBe(1);
     const result = await execute(op, block, n);

@@ -1,10 +1,10 @@
 import type { Response } from 'supertest';
 import { TestApp } from '../support/test-app';
+import { API } from '../support/client-core';
 
 /** CORS_ORIGINS: an allow-list of exact origins; nothing at all for any other origin or by default. */
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
-const API = '/v2/statistics';
 const READ = `${API}/tenants/1/useractions`;
 const INGEST = `${API}/tenants/1/useractions`;
 const ADMIN = 'https://admin.example.com';

@@ -1,8 +1,8 @@
 import { toBool, toInstant } from '../../src/database/values';
 import { TestApp } from '../support/test-app';
+import { API } from '../support/client-core';
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
-const API = '/v2/statistics';
 
 const SEED_CATALOG = {
   modules: [

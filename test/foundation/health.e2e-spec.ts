@@ -1,7 +1,7 @@
 import { TEST_DIALECT, TestApp } from '../support/test-app';
+import { API } from '../support/client-core';
 
 const NOW = new Date('2026-03-10T12:00:00.000Z');
-const API = '/v2/statistics';
 
 describe('health, OpenAPI document and the HTTP conventions', () => {
   let t: TestApp;

@@ -1,5 +1,6 @@
 import { RollupService, RollupSummary } from '../../src/rollup/rollup.service';
-import { FixtureEvent, cliSummary, getJson, ingestAll, killStrayChildren, rawSnapshot, readTable, spawnRollupCli } from '../support/rollup-fixtures';
+import { FixtureEvent, getJson, ingestAll } from '../support/fixtures';
+import { cliSummary, killStrayChildren, rawSnapshot, readTable, spawnRollupCli } from '../support/rollup-fixtures';
 import { TestApp } from '../support/test-app';
 
 /**

@@ -1,15 +1,12 @@
 import { RollupProgress, RollupService, RollupSummary } from '../../src/rollup/rollup.service';
+import { DAY_MS, FixtureEvent, getJson, ingestAll } from '../support/fixtures';
 import {
-  DAY_MS,
-  FixtureEvent,
   Rng,
   cliHoldsLease,
   cliSummary,
   eventRow,
   expectInvariant,
   expireLease,
-  getJson,
-  ingestAll,
   killStrayChildren,
   leaseExpiry,
   leaseHolder,

@@ -1,13 +1,11 @@
 import { RollupService } from '../../src/rollup/rollup.service';
+import { DAY_MS, FixtureEvent, ingestAll } from '../support/fixtures';
 import {
   CliRun,
-  DAY_MS,
-  FixtureEvent,
   Rng,
   cliSummary,
   expectInvariant,
   expireLease,
-  ingestAll,
   killStrayChildren,
   leaseHolder,
   modelAfter,

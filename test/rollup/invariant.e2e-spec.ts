@@ -1,21 +1,16 @@
 import { RollupService, RollupSummary } from '../../src/rollup/rollup.service';
+import { DAY_MS, FixtureEvent, getJson, ingestAll, postEvents, putUser } from '../support/fixtures';
 import {
   CONSENTING_EMAIL,
   CONSENTING_USER,
   Cutoffs,
-  DAY_MS,
-  FixtureEvent,
   KEPT,
   TableRow,
   eventRow,
   expectInvariant,
-  getJson,
-  ingestAll,
   levelAfter,
   modelAfter,
   periodStart,
-  postEvents,
-  putUser,
   randomFixture,
   rawSnapshot,
   readTable,

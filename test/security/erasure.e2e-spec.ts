@@ -1,6 +1,5 @@
 import { RollupService } from '../../src/rollup/rollup.service';
-import { parseCsv, Route } from '../support/fixtures';
-import { FixtureEvent, ingestAll, putUser } from '../support/rollup-fixtures';
+import { FixtureEvent, ingestAll, parseCsv, putUser, Route } from '../support/fixtures';
 import { TestApp } from '../support/test-app';
 import { API, call, count, dumpDatabase, expectSafe, Reply } from './support';
 

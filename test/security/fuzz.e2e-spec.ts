@@ -1,10 +1,51 @@
 import fc from 'fast-check';
-import { DateTime } from 'luxon';
 import { parseInstant } from '../../src/common/field.decorators';
 import { toInstant } from '../../src/database/values';
 import { EventSpec, ingest, parseCsv, putUser, Route } from '../support/fixtures';
 import { TestApp } from '../support/test-app';
-import { API, call, count, expectNames, expectSafe, INT32_MAX, names, Reply } from './support';
+import { API, call, count, expectNames, expectSafe, INT32_MAX, names } from './support';
+import {
+  acceptable,
+  anyValue,
+  codePoints,
+  COLUMNS,
+  configVerdict,
+  decodeURIComponentSafe,
+  depth,
+  enc,
+  escapeRegExp,
+  EVENT_FIELDS,
+  expectRead200,
+  expectUrlSize,
+  fieldVerdict,
+  FORMULA,
+  FUZZ_TIMEOUT,
+  FuzzTally,
+  hostileString,
+  HUGE,
+  invalidValue,
+  isPlainObject,
+  Mutation,
+  mutationArb,
+  NOW,
+  OTHER,
+  PARAMS,
+  parsedValue,
+  PROTO_KEYS,
+  queryArb,
+  queryVerdict,
+  RANGE_FROM,
+  RANGE_TO,
+  ROUTES,
+  SECRET,
+  Shape,
+  spell,
+  SQLI,
+  strOk,
+  TENANT,
+  Verdict,
+  viaJson,
+} from './fuzz-model';
 
 /**
  * Property-based fuzzing of every route and method (issue 6, OWASP-style hostile input): every
@@ -15,493 +56,7 @@ import { API, call, count, expectNames, expectSafe, INT32_MAX, names, Reply } fr
  * tenant, never a polluted Object.prototype. Seeds are fixed: a failure reproduces.
  */
 
-const NOW = new Date('2026-03-20T12:00:00.000Z');
-const DAY_MS = 86_400_000;
-const TENANT = 1;
-const OTHER = 2;
-/** Every value tenant 2 stores carries this; no answer for tenant 1 may contain it. */
-const SECRET = 'tenant-two-secret';
-const AGGREGATIONS = ['country', 'device', 'actionLabel', 'actionId'];
-const ROUTES: Route[] = ['useractions', 'userActionsAggregated', 'configurations'];
-const RANGE_FROM = '2026-01-01T00:00:00.000Z';
-const RANGE_TO = '2026-04-01T00:00:00.000Z';
-const FORMULA = /^[=+\-@\t\r]/;
-const HUGE = 'x'.repeat(100_000);
-const HUGE_WIDE = '€'.repeat(50_000);
-
-/** Per fuzz test: well above its usual run time, so a slow database shows as slow, not as a failure. */
-const FUZZ_TIMEOUT = 150_000;
-
-let cases = 0;
-let planned = 0;
-
-/** fc.assert with a fixed seed; every run counts as one fuzz case. */
-async function fuzz<T>(seed: number, numRuns: number, arb: fc.Arbitrary<T>, check: (v: T) => Promise<void>): Promise<void> {
-  planned += numRuns;
-  await fc.assert(
-    fc.asyncProperty(arb, async (v) => {
-      cases++;
-      await check(v);
-    }),
-    // A failure still reports its (partly shrunk) counterexample when shrinking runs long.
-    { seed, numRuns, interruptAfterTimeLimit: 100_000, markInterruptAsFailure: true },
-  );
-}
-
-/** Node answers 431 itself when the request line and headers exceed 16 KiB (its max header size). */
-const URL_LIMIT = 16_384;
-function expectUrlSize(url: string, res: Reply): boolean {
-  if (url.length > URL_LIMIT) {
-    expect(res.status).toBe(431);
-    return true;
-  }
-  if (res.status === 431) expect(url.length).toBeGreaterThan(URL_LIMIT - 1500);
-  return res.status === 431;
-}
-
-/** Hand-picked cases (it.each tables) count as fuzz cases too: planned when the table is defined. */
-function table<T>(rows: T[]): T[] {
-  planned += rows.length;
-  return rows;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Hostile values
-
-const SQLI = [
-  "' OR 1=1 --",
-  "' OR '1'='1",
-  '1; DROP TABLE user_action',
-  '1; DROP TABLE user_action; --',
-  'country) --',
-  'country, (SELECT email FROM directory_user) --',
-  "' UNION SELECT email, 1, 1 FROM directory_user --",
-  '" OR ""="',
-  "shop' --",
-  "%' OR '%'='",
-  '1) OR (1=1',
-  "'; DELETE FROM directory_user; --",
-  "1' AND SLEEP(5) --",
-  "' AND 1=(SELECT COUNT(*) FROM sqlite_master) --",
-  '\\',
-  "'",
-  '`',
-  '--',
-  '/*',
-];
-const FORMULAS = ['=1+1', '+1', '-1', '@SUM(A1)', '\t=1', '\r=1', '=HYPERLINK("https://evil.example","x")', "=cmd|' /C calc'!A0", '-2+3'];
-const ODD = [
-  '',
-  ' ',
-  'null',
-  'undefined',
-  'NaN',
-  'Infinity',
-  '-0',
-  '1e309',
-  '9'.repeat(30),
-  '-1',
-  '2147483648',
-  '1.5',
-  '0x10',
-  'true',
-  '[]',
-  '{}',
-  '%00',
-  '\u0000',
-  '\u202e',
-  '\ufeff',
-  'A\u0300',
-  'a\uFE0F',
-  '😀',
-  '\r\n',
-  '../../etc/passwd',
-  '<script>alert(1)</script>',
-  '${7*7}',
-  '{{7*7}}',
-  '__proto__',
-  'constructor',
-];
-
-const hostileString: fc.Arbitrary<string> = fc.oneof(
-  { weight: 3, arbitrary: fc.string({ maxLength: 40 }) },
-  { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 12 }) },
-  { weight: 3, arbitrary: fc.constantFrom(...SQLI) },
-  { weight: 2, arbitrary: fc.constantFrom(...FORMULAS) },
-  { weight: 2, arbitrary: fc.constantFrom(...ODD) },
-);
-
-const codePoints = (s: string) => [...s].length;
-/** class-validator's (validator.js isLength) count: a character followed by U+FE0E/U+FE0F counts once. */
-const validatorLength = (s: string) => codePoints(s) - (s.match(/[^\uFE0F\uFE0E][\uFE0F\uFE0E]/gu) ?? []).length;
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-/** What the server sees of a JSON body value: JSON.stringify's view (NaN → null, -0 → 0, …). */
-const viaJson = (v: unknown): unknown => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
-/** Keys qs drops and class-transformer treats specially: never asserted either way, only "no harm". */
-const PROTO_KEYS = new Set(Object.getOwnPropertyNames(Object.prototype));
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Query parameters of the read routes
-
-type Kind = 'int' | 'limit' | 'offset' | 'intList' | 'aggList' | 'instant' | 'format' | 'label';
-const PARAMS: Record<Route, Record<string, Kind>> = {
-  useractions: { module: 'int', action: 'int', from: 'instant', to: 'instant', format: 'format' },
-  userActionsAggregated: { module: 'int', actions: 'intList', aggregations: 'aggList', from: 'instant', to: 'instant', format: 'format' },
-  configurations: { configuratorId: 'label', actions: 'intList', limit: 'limit', offset: 'offset', from: 'instant', to: 'instant', format: 'format' },
-};
-const RANGES: Record<'int' | 'limit' | 'offset', [number, number]> = { int: [0, INT32_MAX], limit: [1, 10000], offset: [0, 1_000_000_000] };
-
-/** How a client spells a parameter; what qs makes of it is {@link parsedValue}. */
-type Shape = 'scalar' | 'repeat' | 'brackets' | 'indexed' | 'nested' | 'deep';
-
-interface QueryParam {
-  key: string;
-  shape: Shape;
-  values: string[];
-}
-
-const enc = encodeURIComponent;
-
-function spell(p: QueryParam): string {
-  const k = enc(p.key);
-  switch (p.shape) {
-    case 'scalar':
-      return `${k}=${enc(p.values[0])}`;
-    case 'repeat':
-      return p.values.map((v) => `${k}=${enc(v)}`).join('&');
-    case 'brackets':
-      return p.values.map((v) => `${k}[]=${enc(v)}`).join('&');
-    case 'indexed':
-      return p.values.map((v, i) => `${k}[${i}]=${enc(v)}`).join('&');
-    case 'nested':
-      return `${k}[x]=${enc(p.values[0])}`;
-    case 'deep':
-      return `${k}[a][b][c]=${enc(p.values[0])}`;
-  }
-}
-
-function parsedValue(p: QueryParam): unknown {
-  switch (p.shape) {
-    case 'scalar':
-      return p.values[0];
-    case 'repeat':
-      return p.values.length === 1 ? p.values[0] : p.values;
-    case 'brackets':
-    case 'indexed':
-      return p.values;
-    default:
-      return { x: p.values[0] };
-  }
-}
-
-const intOk = (v: unknown, [min, max]: [number, number]) => typeof v === 'string' && /^-?\d{1,15}$/.test(v) && Number(v) >= min && Number(v) <= max;
-
-/** Does the route accept this (parsed) value for a parameter of this kind? Mirrors docs/api.md "Input". */
-function acceptable(kind: Kind, v: unknown): boolean {
-  const list = typeof v === 'string' ? [v] : Array.isArray(v) ? v : undefined;
-  switch (kind) {
-    case 'int':
-    case 'limit':
-    case 'offset':
-      return intOk(v, RANGES[kind]);
-    case 'intList':
-      return list !== undefined && list.length <= 100 && list.every((e) => intOk(e, RANGES.int));
-    case 'aggList':
-      return list !== undefined && list.length <= 4 && new Set(list).size === list.length && list.every((e) => AGGREGATIONS.includes(e));
-    case 'instant':
-      return parseInstant(v) !== undefined;
-    case 'format':
-      return v === 'csv' || v === 'json';
-    case 'label':
-      return typeof v === 'string' && validatorLength(v) <= 255;
-  }
-}
-
-function validValue(kind: Kind): fc.Arbitrary<string> {
-  switch (kind) {
-    case 'int':
-      return fc.oneof(fc.constantFrom('3', '7', '1', '2', '302', '0'), fc.integer({ min: 0, max: INT32_MAX }).map(String), fc.constantFrom('-0', '0003', String(INT32_MAX)));
-    case 'limit':
-      return fc.oneof(fc.integer({ min: 1, max: 10000 }).map(String), fc.constantFrom('1', '10000'));
-    case 'offset':
-      return fc.oneof(fc.integer({ min: 0, max: 5 }).map(String), fc.constantFrom('0', '1000000000'));
-    case 'intList':
-      return fc.oneof(fc.constantFrom('1', '2', '5', '302'), fc.integer({ min: 0, max: INT32_MAX }).map(String));
-    case 'aggList':
-      return fc.constantFrom(...AGGREGATIONS);
-    case 'instant':
-      return fc.oneof(
-        fc.constantFrom(RANGE_FROM, RANGE_TO, '2026-03-01T00:00:00Z', '2026-03-15T12:00:00+01:00', '2016-06-01T07:54:07.000Z'),
-        fc
-          .tuple(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), fc.constantFrom('UTC', 'UTC+5:30', 'UTC-11'))
-          .map(([d, zone]) => DateTime.fromJSDate(d).setZone(zone).toISO()!),
-      );
-    case 'format':
-      return fc.constantFrom('csv', 'json');
-    case 'label':
-      return fc.oneof(fc.constantFrom('shop', 'kiosk', SECRET), fc.string({ unit: 'binary', maxLength: 255 }), fc.constantFrom(...SQLI));
-  }
-}
-
-function invalidValue(kind: Kind): fc.Arbitrary<string> {
-  switch (kind) {
-    case 'instant':
-      return fc.oneof(
-        hostileString,
-        fc.constantFrom(
-          '2021-02-29T00:00:00Z',
-          '2021-13-01T00:00:00Z',
-          '2021-01-01T24:00:00Z',
-          '2021-01-01T00:00:60Z',
-          '2021-01-01 00:00:00Z',
-          '2021-01-01T00:00:00+24:00',
-          '2021-01-01T00:00:00',
-          '2021-01-01',
-          '+002021-01-01T00:00:00Z',
-          '2021-W01-1',
-          '1609459200000',
-          '2021-01-01T00:00:00.0000000000Z',
-          '2021-01-01t00:00:00z',
-        ),
-      );
-    case 'label':
-      return fc.oneof(fc.string({ unit: 'binary', minLength: 256, maxLength: 400 }), fc.constant('a\uFE0F'.repeat(200)));
-    default:
-      return hostileString;
-  }
-}
-
-const keyArb = (route: Route) =>
-  fc
-    .string({ minLength: 1, maxLength: 16, unit: fc.oneof(fc.constantFrom('a', 'x', '_', '-', '.', ' ', '%', '$', '0'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })) })
-    .filter((k) => !/[[\]]/.test(k) && !(k in PARAMS[route]));
-
-function paramArb(route: Route, key: string): fc.Arbitrary<QueryParam> {
-  const kind = PARAMS[route][key];
-  const list = kind === 'intList' || kind === 'aggList';
-  const value = fc.oneof({ weight: 3, arbitrary: validValue(kind) }, { weight: 1, arbitrary: invalidValue(kind) });
-  const shapes: Shape[] = list ? ['scalar', 'repeat', 'brackets', 'brackets', 'indexed', 'nested'] : ['scalar', 'scalar', 'scalar', 'scalar', 'scalar', 'repeat', 'brackets', 'indexed', 'nested', 'deep'];
-  return fc.record({
-    key: fc.constant(key),
-    shape: fc.constantFrom(...shapes),
-    values: list
-      ? fc.oneof({ weight: 8, arbitrary: fc.array(value, { minLength: 1, maxLength: 4 }) }, { weight: 1, arbitrary: fc.array(validValue(kind), { minLength: 99, maxLength: 110 }) })
-      : fc.array(value, { minLength: 1, maxLength: 3 }),
-  });
-}
-
-/** A query: some of the route's parameters, maybe an unknown one. */
-function queryArb(route: Route): fc.Arbitrary<QueryParam[]> {
-  const known = Object.keys(PARAMS[route]).map((k) => fc.option(paramArb(route, k), { freq: 2 }));
-  const unknown = fc.option(fc.record({ key: keyArb(route), shape: fc.constant<Shape>('scalar'), values: fc.array(hostileString, { minLength: 1, maxLength: 1 }) }), { freq: 6 });
-  return fc.tuple(fc.tuple(...known), unknown).map(([ps, u]) => [...ps.filter((p): p is QueryParam => p !== null), ...(u ? [u] : [])]);
-}
-
-/** Which parameters must be named in a 400 (empty: the query is fine and the answer is 200). */
-function queryVerdict(route: Route, params: QueryParam[]): string[] {
-  const present = new Map<string, unknown>();
-  const bad: string[] = [];
-  for (const p of params) {
-    if (PROTO_KEYS.has(p.key)) continue; // dropped by qs
-    const v = parsedValue(p);
-    present.set(p.key, v);
-    const kind = PARAMS[route][p.key];
-    if (!kind || !acceptable(kind, v)) bad.push(p.key);
-  }
-  if (bad.length) return bad;
-  if (route === 'useractions' && present.has('action') && !present.has('module')) return ['action'];
-  if (route === 'userActionsAggregated' && present.has('actions') && !present.has('module')) return ['actions'];
-  const from = parseInstant(present.get('from'));
-  const to = parseInstant(present.get('to'));
-  if (from && to && from.getTime() > to.getTime()) return ['from'];
-  return [];
-}
-
-/** A 200 of a read route for tenant 1: the negotiated format, well-formed, nothing of tenant 2. */
-function expectRead200(route: Route, res: Reply, csv: boolean): void {
-  expect(res.status).toBe(200);
-  expect(res.text).not.toContain(SECRET);
-  if (csv) {
-    expect(res.type).toBe('text/csv; charset=utf-8');
-    const { header, records } = parseCsv(res.text);
-    if (route === 'useractions') expect(header).toEqual(['module', 'action', 'tenant', 'count', 'month', 'year']);
-    if (route === 'userActionsAggregated') expect(header.slice(0, 5)).toEqual(['module', 'action', 'tenant', 'count', 'aggregationLevel']);
-    if (route === 'configurations') expect(header[0]).toBe('link');
-    if (route !== 'configurations') for (const r of records) expect(r.tenant).toBe(TENANT);
-    for (const r of records) for (const cell of Object.values(r)) if (typeof cell === 'string') expect(cell).not.toMatch(FORMULA);
-  } else {
-    expect(res.type).toBe('application/json; charset=utf-8');
-    const rows: Array<Record<string, unknown>> = route === 'configurations' ? res.body.tenantConfigurationStatistics : res.body.userActions;
-    expect(Array.isArray(rows)).toBe(true);
-    expect(typeof res.body.meta.total).toBe('number');
-    if (route !== 'configurations') {
-      expect(res.body.meta.total).toBe(rows.length);
-      for (const r of rows) expect(r.tenant).toBe(TENANT);
-    } else expect(res.body.meta.total).toBeGreaterThanOrEqual(rows.length);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// POST tenants/:id/useractions: one event field mutated
-
-const EVENT_LIMITS: Record<string, [number, number]> = { device: [0, 32], actionLabel: [0, 255], actionId: [0, 255], actionParameter: [0, 1024], userId: [1, 255] };
-const EVENT_FIELDS = ['eventId', 'module', 'action', 'created', 'country', 'device', 'actionLabel', 'actionId', 'actionParameter', 'userId'];
-const COLUMNS: Record<string, string> = {
-  eventId: 'event_id',
-  module: 'module',
-  action: 'action',
-  created: 'created',
-  country: 'country',
-  device: 'device',
-  actionLabel: 'action_label',
-  actionId: 'action_id',
-  actionParameter: 'action_parameter',
-  userId: 'user_id',
-};
-const OLDEST = NOW.getTime() - 30 * DAY_MS;
-const NEWEST = NOW.getTime() + 5 * 60_000;
-
-type Verdict = 'valid' | 'invalid' | 'either';
-const strOk = (v: unknown, [min, max]: [number, number]) => typeof v === 'string' && codePoints(v) >= min && codePoints(v) <= max;
-
-/** Whether an event field value (as the server sees it) is acceptable: the DTO and docs/api.md. */
-function fieldVerdict(field: string, v: unknown): Verdict {
-  const ok = (b: boolean): Verdict => (b ? 'valid' : 'invalid');
-  switch (field) {
-    case 'eventId':
-      return ok(strOk(v, [1, 64]) && !(v as string).endsWith(' '));
-    case 'module':
-    case 'action':
-      return ok(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= INT32_MAX);
-    case 'created': {
-      const d = parseInstant(v);
-      return ok(d !== undefined && d.getTime() >= OLDEST && d.getTime() <= NEWEST);
-    }
-    case 'country':
-      return ok(v === undefined || v === null || (typeof v === 'string' && /^[A-Z]{2}$/.test(v)));
-    default:
-      return ok(v === undefined || v === null || strOk(v, EVENT_LIMITS[field]));
-  }
-}
-
-/** Depth of nested objects/arrays (a scalar is 0). */
-function depth(v: unknown): number {
-  if (typeof v !== 'object' || v === null) return 0;
-  let d = 0;
-  for (const c of Object.values(v)) d = Math.max(d, depth(c));
-  return d + 1;
-}
-
-function configVerdict(field: string, v: unknown, base: number): Verdict {
-  if (v === undefined || v === null) return 'valid';
-  switch (field) {
-    case 'thumbnail':
-      return strOk(v, [0, 2048]) ? 'valid' : 'invalid';
-    case 'partList':
-      // nested too deeply counts from the body's root: base levels above the part list itself
-      return isPlainObject(v) && base + depth(v) <= 64 ? 'valid' : 'invalid';
-    default:
-      return Array.isArray(v) && v.length <= 1000 && v.every((e) => strOk(e, [0, 255])) && Buffer.byteLength(JSON.stringify(v)) <= 16_777_215 ? 'valid' : 'invalid';
-  }
-}
-
-function nest(levels: number): Record<string, unknown> {
-  let v: Record<string, unknown> = { leaf: 1 };
-  for (let i = 0; i < levels; i++) v = { a: v };
-  return v;
-}
-
-const anyValue: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 5, arbitrary: hostileString },
-  { weight: 1, arbitrary: fc.constantFrom(HUGE, HUGE_WIDE) },
-  { weight: 2, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.constantFrom(-1, 2 ** 31, INT32_MAX, 2 ** 53, -0, 1.5, 1e308, Number.MAX_SAFE_INTEGER + 2)) },
-  { weight: 1, arbitrary: fc.boolean() },
-  { weight: 1, arbitrary: fc.constant(null) },
-  { weight: 1, arbitrary: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 5 }) },
-  { weight: 1, arbitrary: fc.constant(Array.from({ length: 10_000 }, (_, i) => i)) },
-  { weight: 1, arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }) },
-  { weight: 1, arbitrary: fc.constantFrom(JSON.parse('{"__proto__":{"pwned":true}}'), JSON.parse('{"constructor":{"prototype":{"pwned":true}}}')) },
-);
-
-const validCreated = fc
-  .tuple(fc.integer({ min: OLDEST, max: NOW.getTime() }), fc.constantFrom('UTC', 'UTC+2', 'UTC-5:30'))
-  .map(([ms, zone]) => DateTime.fromMillis(ms).setZone(zone).toISO()!);
-
-function fieldValueArb(field: string): fc.Arbitrary<unknown> {
-  const specific: Record<string, fc.Arbitrary<unknown>> = {
-    eventId: fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 64 }), fc.constant('e\uFE0F'.repeat(64))),
-    module: fc.integer({ min: 0, max: INT32_MAX }),
-    action: fc.integer({ min: 0, max: INT32_MAX }),
-    created: fc.oneof(
-      validCreated,
-      fc.constantFrom(
-        new Date(OLDEST).toISOString(),
-        new Date(OLDEST - 1).toISOString(),
-        new Date(NEWEST).toISOString(),
-        new Date(NEWEST + 1).toISOString(),
-        '2016-06-01T07:54:07.000Z',
-        '2099-01-01T00:00:00Z',
-        '2026-03-19T10:00:00',
-        '2026-03-19',
-        '2026-02-30T10:00:00Z',
-      ),
-    ),
-    country: fc.oneof(fc.stringMatching(/^[A-Z]{2}$/), fc.constantFrom('at', 'AUT', 'A', 'ÄT', 'AT ')),
-  };
-  // 'a\uFE0F' × limit: class-validator counts limit characters, the column twice as many code points
-  const byLimit = EVENT_LIMITS[field]
-    ? fc.oneof(fc.string({ unit: 'binary', maxLength: EVENT_LIMITS[field][1] }), fc.constantFrom(...SQLI, ...FORMULAS, 'a\uFE0F'.repeat(EVENT_LIMITS[field][1])))
-    : undefined;
-  return fc.oneof({ weight: 2, arbitrary: specific[field] ?? byLimit! }, { weight: 2, arbitrary: anyValue });
-}
-
-type Mutation =
-  | { kind: 'set'; field: string; value: unknown }
-  | { kind: 'delete'; field: string }
-  | { kind: 'config'; field: string; value: unknown }
-  | { kind: 'configuration'; value: unknown }
-  | { kind: 'unknown'; key: string; value: unknown }
-  | { kind: 'event'; value: unknown };
-
-const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 8, arbitrary: fc.constantFrom(...EVENT_FIELDS).chain((field) => fieldValueArb(field).map((value): Mutation => ({ kind: 'set', field, value }))) },
-  { weight: 1, arbitrary: fc.constantFrom(...EVENT_FIELDS).map((field): Mutation => ({ kind: 'delete', field })) },
-  {
-    weight: 3,
-    arbitrary: fc.oneof(
-      fc.record({ kind: fc.constant('config' as const), field: fc.constant('thumbnail'), value: fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.constantFrom('y'.repeat(2049), 'y\uFE0F'.repeat(2048)), anyValue) }),
-      fc.record({
-        kind: fc.constant('config' as const),
-        field: fc.constant('partList'),
-        value: fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }), fc.constantFrom(nest(3), nest(59), nest(70), nest(2000)), anyValue),
-      }),
-      fc.record({
-        kind: fc.constant('config' as const),
-        field: fc.constant('planCombinedIds'),
-        value: fc.oneof(
-          fc.array(fc.string({ unit: 'binary', maxLength: 255 }), { maxLength: 20 }),
-          fc.constantFrom(
-            Array.from({ length: 1001 }, (_, i) => `id${i}`),
-            Array.from({ length: 1000 }, (_, i) => String(i).padEnd(255, 'x')),
-            ['z'.repeat(256)],
-            ['z\uFE0F'.repeat(255)],
-          ),
-          anyValue,
-        ),
-      }),
-    ),
-  },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('configuration' as const), value: fc.constantFrom<unknown>([], [{}], [{ thumbnail: 'x' }], 'x', 1, true, null, {}, { thumbnail: 'x', extra: 1 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('unknown' as const), key: fc.oneof(fc.string({ minLength: 1, maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'toString', 'tenant', 'count', 'aggregationLevel')).filter((k) => !EVENT_FIELDS.includes(k) && k !== 'configuration'), value: anyValue }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('event' as const), value: anyValue }) },
-);
-
-// ---------------------------------------------------------------------------------------------
+const tally = new FuzzTally();
 
 describe('fuzz (fast-check): hostile input on every route', () => {
   let t: TestApp;
@@ -534,15 +89,15 @@ describe('fuzz (fast-check): hostile input on every route', () => {
   }, 60_000);
 
   afterAll(async () => {
-    console.log(`fuzz cases run: ${cases} (planned ${planned})`);
+    console.log(`fuzz cases run: ${tally.cases} (planned ${tally.planned})`);
     await t?.close();
   });
 
   describe('named hostile inputs on the read routes (before any fuzzed write)', () => {
-    const sqli = table(SQLI.map((s) => [s] as [string]));
+    const sqli = tally.table(SQLI.map((s) => [s] as [string]));
 
     it.each(sqli)('SQL injection %j as configuratorId matches nothing (JSON and CSV) and leaks nothing', async (s) => {
-      cases++;
+      tally.cases++;
       const q = `configuratorId=${enc(s)}&from=${RANGE_FROM}&to=${RANGE_TO}`;
       const json = await read('configurations', q);
       expectSafe(json, [s]);
@@ -556,10 +111,10 @@ describe('fuzz (fast-check): hostile input on every route', () => {
       expect((await read('configurations', `from=${RANGE_FROM}&to=${RANGE_TO}`)).body.meta.total).toBe(4);
     });
 
-    const sqliLists = table(SQLI.map((s) => [s] as [string]));
+    const sqliLists = tally.table(SQLI.map((s) => [s] as [string]));
 
     it.each(sqliLists)('SQL injection %j in aggregations[], actions[], module and the tenant id → 400 naming each', async (s) => {
-      cases++;
+      tally.cases++;
       let res = await read('userActionsAggregated', `aggregations[]=${enc(s)}`);
       expectSafe(res, [s]);
       expectNames(res, 400, 'aggregations');
@@ -581,7 +136,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
       }
     });
 
-    const huge = table([
+    const huge = tally.table([
       ['a 100 kB configuratorId', 'configurations', `configuratorId=${HUGE}`],
       ['a 100 kB from', 'useractions', `from=${HUGE}`],
       ['a 100 kB aggregation', 'userActionsAggregated', `aggregations[]=${HUGE}`],
@@ -590,13 +145,13 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     ] as Array<[string, Route, string]>);
 
     it.each(huge)('%s on %s → a 4xx (431 from Node for an oversized request line), never a 5xx or a hang', async (_what, route, query) => {
-      cases++;
+      tally.cases++;
       const res = await read(route, query);
       expectSafe(res);
       expect([400, 414, 431]).toContain(res.status);
     });
 
-    const many = table([
+    const many = tally.table([
       ['1,000 actions[] (beyond qs parameterLimit)', 'userActionsAggregated', `module=3&${Array.from({ length: 1000 }, (_, i) => `actions[]=${i}`).join('&')}`, 'actions'],
       ['201 indexed actions (beyond qs arrayLimit)', 'configurations', Array.from({ length: 201 }, (_, i) => `actions[${i}]=${i}`).join('&'), 'actions'],
       ['actions[300]=1', 'configurations', 'actions[300]=1', 'actions'],
@@ -611,13 +166,13 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     ] as Array<[string, Route, string, string]>);
 
     it.each(many)('%s → 400 naming the parameter', async (_what, route, query, param) => {
-      cases++;
+      tally.cases++;
       const res = await read(route, query);
       expectSafe(res);
       expectNames(res, 400, param);
     });
 
-    const badUtf8 = table(
+    const badUtf8 = tally.table(
       ROUTES.flatMap((route): Array<[Route, string, number, string | null]> => [
         [route, 'from=%C3%28', 400, 'from'],
         [route, 'to=%FF', 400, 'to'],
@@ -635,7 +190,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     );
 
     it.each(badUtf8)('%s?%s (percent-encoded invalid UTF-8) → %d', async (route, query, status, param) => {
-      cases++;
+      tally.cases++;
       const res = await read(route, query);
       expectSafe(res, [decodeURIComponentSafe(query.split('=')[0])]);
       expect(res.status).toBe(status);
@@ -643,7 +198,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
       else expectRead200(route, res, false);
     });
 
-    const badPath = table([
+    const badPath = tally.table([
       ['tenants/%C3%28/useractions', 'GET'],
       ['tenants/%FF/userActionsAggregated', 'GET'],
       ['tenants/%ED%A0%80/configurations', 'GET'],
@@ -655,7 +210,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     ] as Array<[string, 'GET' | 'POST' | 'PUT' | 'DELETE']>);
 
     it.each(badPath)('%s (%s, invalid UTF-8 in the path) → 400 JSON', async (path, method) => {
-      cases++;
+      tally.cases++;
       const res = await call(t, method, `${API}/${path}`, {
         headers: t.auth([TENANT], { ingest: true }),
         body: path.startsWith('users') ? { email: 'a@example.com', statisticsConsent: true } : path.startsWith('modules') ? { name: 'x', configurationAction: false, carriesPartList: false } : undefined,
@@ -664,7 +219,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
       expect(res.status).toBe(400);
     });
 
-    const pollution = table(
+    const pollution = tally.table(
       ROUTES.flatMap((route) =>
         ['__proto__[pwned]=1', 'constructor[prototype][pwned]=1', '__proto__.pwned=1', 'a[__proto__][pwned]=1', 'actions[__proto__][pwned]=1', 'format[__proto__]=csv', 'toString=1&hasOwnProperty=1'].map(
           (q) => [route, q] as [Route, string],
@@ -673,7 +228,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     );
 
     it.each(pollution)('%s?%s (prototype pollution in the query) → no pollution, 200 or 400', async (route, query) => {
-      cases++;
+      tally.cases++;
       const res = await read(route, query);
       expectSafe(res, ['__proto__', 'a', '__proto__.pwned']);
       expect([200, 400]).toContain(res.status);
@@ -683,7 +238,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
 
   describe('read routes: every query parameter', () => {
     it.each(ROUTES.map((r, i) => [r, i] as [Route, number]))('%s: random parameters, spellings and values → 200 exactly when valid, else 400 naming one', async (route, i) => {
-      await fuzz(0x5ec0100 + i, 120, queryArb(route), async (params) => {
+      await tally.fuzz(0x5ec0100 + i, 120, queryArb(route), async (params) => {
         const query = params.map(spell).join('&');
         const res = await read(route, query);
         expectSafe(res, params.map((p) => p.key));
@@ -712,7 +267,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
           values: fc.array(invalidValue(PARAMS[route][key]), { minLength: 1, maxLength: 1 }),
         }),
       );
-      await fuzz(0x5ec0200 + i, 80, arb, async (p) => {
+      await tally.fuzz(0x5ec0200 + i, 80, arb, async (p) => {
         const companions = (route === 'useractions' && p.key === 'action') || (route === 'userActionsAggregated' && p.key === 'actions') ? 'module=3&' : '';
         const res = await read(route, companions + spell(p));
         expectSafe(res, [p.key]);
@@ -748,7 +303,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     );
 
     it.each(ROUTES.map((r, i) => [r, i] as [Route, number]))('%s: any Accept → JSON, CSV or 406; ?format= always wins', async (route, i) => {
-      await fuzz(0x5ec0300 + i, 60, fc.tuple(acceptArb, fc.constantFrom('csv', 'json')), async ([accept, format]) => {
+      await tally.fuzz(0x5ec0300 + i, 60, fc.tuple(acceptArb, fc.constantFrom('csv', 'json')), async ([accept, format]) => {
         const res = await read(route, `from=${RANGE_FROM}&to=${RANGE_TO}`, { Accept: accept });
         expectSafe(res);
         expect([200, 406]).toContain(res.status);
@@ -777,7 +332,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     };
 
     it.each(ROUTES.map((r, i) => [r, i] as [Route, number]))('GET tenants/:id/%s: any id → 200 for the own tenant, 403 for another, 400 naming id', async (route, i) => {
-      await fuzz(0x5ec0400 + i, 60, idArb, async (id) => {
+      await tally.fuzz(0x5ec0400 + i, 60, idArb, async (id) => {
         const path = `${API}/tenants/${enc(id)}/${route}`;
         const res = await call(t, 'GET', path, { headers: t.auth([TENANT]) });
         expectSafe(res, [path, id]);
@@ -791,7 +346,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     }, FUZZ_TIMEOUT);
 
     it('POST tenants/:id/useractions: any id → 202 for the own tenant, 403 for another (nothing stored), 400 naming id', async () => {
-      await fuzz(0x5ec0410, 60, idArb, async (id) => {
+      await tally.fuzz(0x5ec0410, 60, idArb, async (id) => {
         const before = await rowsOf(TENANT);
         const eventId = `fz-id-${++eventSeq}`;
         const path = `${API}/tenants/${enc(id)}/useractions`;
@@ -811,7 +366,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
   describe('POST tenants/:id/useractions: every body field', () => {
     it('one field of one event set to a hostile value, removed or added → 202 and stored exactly, or 400 naming index and field with nothing stored', async () => {
       const arb = fc.record({ mutation: mutationArb, single: fc.boolean(), size: fc.integer({ min: 1, max: 3 }), at: fc.nat() });
-      await fuzz(0x5ec0500, 200, arb, async ({ mutation, single, size, at }) => {
+      await tally.fuzz(0x5ec0500, 200, arb, async ({ mutation, single, size, at }) => {
         const run = ++eventSeq;
         const n = single ? 1 : size;
         const index = at % n;
@@ -933,7 +488,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
           { raw: '\uFEFF{"userActions":[]}', type: 'application/json' },
         ),
       );
-      await fuzz(0x5ec0510, 80, bodyArb, async ({ raw, type }) => {
+      await tally.fuzz(0x5ec0510, 80, bodyArb, async ({ raw, type }) => {
         const before = await rowsOf(TENANT);
         const res = await call(t, 'POST', `${API}/tenants/${TENANT}/useractions`, { headers: ingestHeaders(), raw, contentType: type });
         expectSafe(res, ['__proto__', 'constructor', 'events', 'userActions', 'userAction']);
@@ -949,7 +504,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
         fc.uint8Array({ minLength: 1, maxLength: 8 }).map((a) => [...a]),
       );
       const arb = fc.record({ id: bytesArb, label: bytesArb, where: fc.constantFrom('strings', 'structure') });
-      await fuzz(0x5ec0520, 80, arb, async ({ id, label, where }) => {
+      await tally.fuzz(0x5ec0520, 80, arb, async ({ id, label, where }) => {
         const run = ++eventSeq;
         const parts =
           where === 'strings'
@@ -997,7 +552,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
       });
     }, FUZZ_TIMEOUT);
 
-    const pollution = table([
+    const pollution = tally.table([
       ['__proto__ at the root', '{"__proto__":{"pwned":true},"userAction":{"eventId":"pp-1","module":3,"action":2,"created":"2026-03-19T10:00:00.000Z"}}'],
       ['__proto__ in an event', '{"userAction":{"eventId":"pp-2","module":3,"action":2,"created":"2026-03-19T10:00:00.000Z","__proto__":{"pwned":true}}}'],
       ['constructor.prototype in an event', '{"userActions":[{"eventId":"pp-3","module":3,"action":2,"created":"2026-03-19T10:00:00.000Z","constructor":{"prototype":{"pwned":true}}}]}'],
@@ -1006,7 +561,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     ]);
 
     it.each(pollution)('prototype pollution: %s → no pollution; 202 or 400', async (_what, raw) => {
-      cases++;
+      tally.cases++;
       const res = await call(t, 'POST', `${API}/tenants/${TENANT}/useractions`, { headers: ingestHeaders(), raw });
       expectSafe(res, ['__proto__', 'constructor']);
       expect([202, 400]).toContain(res.status);
@@ -1039,7 +594,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     });
 
     it('PUT users/:userId with any id and body → 200 and stored exactly, or 400 naming the field', async () => {
-      await fuzz(0x5ec0600, 120, fc.record({ id: userIdArb, body: bodyArb }), async ({ id, body }) => {
+      await tally.fuzz(0x5ec0600, 120, fc.record({ id: userIdArb, body: bodyArb }), async ({ id, body }) => {
         const sent: Record<string, unknown> = {};
         if (body.email !== null) sent.email = body.email;
         if (body.statisticsConsent !== null) sent.statisticsConsent = body.statisticsConsent;
@@ -1073,7 +628,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     }, FUZZ_TIMEOUT);
 
     it('DELETE users/:userId with any id → 204 (idempotent), 400 naming userId, or 404 for an empty id; only that user is gone', async () => {
-      await fuzz(0x5ec0610, 100, userIdArb, async (id) => {
+      await tally.fuzz(0x5ec0610, 100, userIdArb, async (id) => {
         const [{ n: before }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM directory_user WHERE user_id <> ?', [id]);
         const path = `${API}/users/${enc(id)}`;
         const res = await call(t, 'DELETE', path, { headers: ingestHeaders() });
@@ -1092,10 +647,10 @@ describe('fuzz (fast-check): hostile input on every route', () => {
       });
     }, FUZZ_TIMEOUT);
 
-    const sqliUsers = table(SQLI.filter((s) => s !== '').map((s) => [s] as [string]));
+    const sqliUsers = tally.table(SQLI.filter((s) => s !== '').map((s) => [s] as [string]));
 
     it.each(sqliUsers)('SQL injection %j as userId is stored and erased as that id only', async (s) => {
-      cases++;
+      tally.cases++;
       await putUser(t, 'u-bystander', 'bystander@example.com', true);
       // (the id may exist already: the PUT fuzz above draws from the same list)
       const [{ n: others }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM directory_user WHERE user_id <> ?', [s]);
@@ -1122,7 +677,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
 
     it('strings that reach CSV cells come out with a leading apostrophe when a spreadsheet would run them, else unchanged', async () => {
       const arb = fc.record({ label: formulaString, device: formulaString, actionId: formulaString, parameter: formulaString, thumbnail: formulaString });
-      await fuzz(0x5ec0900, 60, arb, async ({ label, device, actionId, parameter, thumbnail }) => {
+      await tally.fuzz(0x5ec0900, 60, arb, async ({ label, device, actionId, parameter, thumbnail }) => {
         const run = ++eventSeq;
         const uniqueLabel = `${label}#${run}`;
         const uniqueId = `${actionId}#${run}`;
@@ -1154,7 +709,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
       });
     }, FUZZ_TIMEOUT);
 
-    const sources = table([
+    const sources = tally.table([
       ['a catalog action name', '=SUM(1+1)'],
       ['a catalog action name', '@cmd'],
       ['a consenting user\u2019s e-mail', '-2+3@example.com'],
@@ -1163,7 +718,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     ]);
 
     it.each(sources)('%s %j is neutralised in the configurations CSV', async (what, value) => {
-      cases++;
+      tally.cases++;
       const run = ++eventSeq;
       const user = `u-formula-${run}`;
       if (what.startsWith('a catalog')) {
@@ -1192,7 +747,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
       ['live', 0x5ec0800],
       ['ready', 0x5ec0801],
     ] as Array<[string, number]>)('GET health/%s with any query and Accept → 200 JSON, no token needed', async (which, seed) => {
-      await fuzz(seed, 100, fc.record({ query: queryArb('useractions'), accept: fc.constantFrom('text/csv', 'image/png', '', '*/*', 'application/json') }), async ({ query, accept }) => {
+      await tally.fuzz(seed, 100, fc.record({ query: queryArb('useractions'), accept: fc.constantFrom('text/csv', 'image/png', '', '*/*', 'application/json') }), async ({ query, accept }) => {
         const url = `${API}/health/${which}${query.length ? `?${query.map(spell).join('&')}` : ''}`;
         const res = await call(t, 'GET', url, { headers: { Accept: accept } });
         expectSafe(res);
@@ -1206,7 +761,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
 
   describe('catalog: GET modules and PUT modules/:module/actions/:action', () => {
     it('GET modules with any query and Accept → 200 JSON catalog', async () => {
-      await fuzz(0x5ec0700, 100, fc.record({ query: queryArb('configurations'), accept: fc.oneof(fc.constantFrom('text/csv', 'image/png', '', '*/*'), hostileString.filter((s) => /^[\t\x20-\x7e]*$/.test(s))) }), async ({ query, accept }) => {
+      await tally.fuzz(0x5ec0700, 100, fc.record({ query: queryArb('configurations'), accept: fc.oneof(fc.constantFrom('text/csv', 'image/png', '', '*/*'), hostileString.filter((s) => /^[\t\x20-\x7e]*$/.test(s))) }), async ({ query, accept }) => {
         const url = `${API}/modules${query.length ? `?${query.map(spell).join('&')}` : ''}`;
         const res = await call(t, 'GET', url, { headers: { ...t.auth([]), Accept: accept } });
         expectSafe(res);
@@ -1231,7 +786,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     });
 
     it('PUT modules/:module/actions/:action with any ids and body → 200 and listed, or 400 naming the field', async () => {
-      await fuzz(0x5ec0710, 120, fc.record({ module: idArb, action: idArb, entry: entryArb }), async ({ module, action, entry }) => {
+      await tally.fuzz(0x5ec0710, 120, fc.record({ module: idArb, action: idArb, entry: entryArb }), async ({ module, action, entry }) => {
         const body: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(entry)) if (v !== null) body[k] = v;
         const path = `${API}/modules/${enc(module)}/actions/${enc(action)}`;
@@ -1270,7 +825,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     const fe = (n: number) => 'a\uFE0F'.repeat(n);
     const deep = (n: number) => `${'{"a":'.repeat(n)}{}${'}'.repeat(n)}`;
 
-    const bodies = table([
+    const bodies = tally.table([
       ['userActions: [[]] (was a TypeError, 500)', () => JSON.stringify({ userActions: [[]] }), 'userActions[0]'],
       ['userActions: [event, [event]]', () => JSON.stringify({ userActions: [event(), [event()]] }), 'userActions[1]'],
       ['configuration: [] (was stored as an empty snapshot)', () => JSON.stringify({ userActions: [event({ configuration: [] })] }), 'userActions[0].configuration'],
@@ -1297,7 +852,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     ] as Array<[string, () => string, string]>);
 
     it.each(bodies)('POST useractions with %s → 400 naming the field, nothing stored', async (_what, body, path) => {
-      cases++;
+      tally.cases++;
       const before = await rowsOf(TENANT);
       const res = await call(t, 'POST', `${API}/tenants/${TENANT}/useractions`, { headers: ingestHeaders(), raw: body() });
       expectSafe(res, ['x']);
@@ -1305,9 +860,9 @@ describe('fuzz (fast-check): hostile input on every route', () => {
       expect(await rowsOf(TENANT)).toBe(before);
     });
 
-    planned++;
+    tally.planned++;
     it('1000 plan ids of 255 characters (~260 kB: overflowed MySQL TEXT with a 500) are stored intact', async () => {
-      cases++;
+      tally.cases++;
       const ids = Array.from({ length: 1000 }, (_, i) => String(i).padEnd(255, 'x'));
       const e = event({ configuration: { planCombinedIds: ids } });
       const res = await call(t, 'POST', `${API}/tenants/${TENANT}/useractions`, { headers: ingestHeaders(), raw: JSON.stringify({ userAction: e }) });
@@ -1317,7 +872,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
       expect(JSON.parse(String(row.p))).toEqual(ids);
     });
 
-    const directory = table([
+    const directory = tally.table([
       ['PUT users/u-deep with an unknown field nested 5000 levels', 'PUT', 'users/u-deep', `{"email":"a@example.com","statisticsConsent":true,"x":${deep(5000)}}`, 'x'],
       ['PUT modules/9100/actions/1 with an unknown field nested 5000 levels', 'PUT', 'modules/9100/actions/1', `{"name":"n","configurationAction":false,"carriesPartList":false,"x":${deep(5000)}}`, 'x'],
       ['PUT modules/9100/actions/1 with name "a\\uFE0F" × 128', 'PUT', 'modules/9100/actions/1', JSON.stringify({ name: fe(128), configurationAction: false, carriesPartList: false }), 'name'],
@@ -1333,7 +888,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
     ] as Array<[string, 'PUT', string, string, string]>);
 
     it.each(directory)('%s → 400 naming the field, nothing written', async (_what, method, path, body, param) => {
-      cases++;
+      tally.cases++;
       const [{ n: before }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM catalog_action');
       const res = await call(t, method, `${API}/${path}`, { headers: ingestHeaders(), raw: body });
       expectSafe(res, ['x']);
@@ -1354,15 +909,7 @@ describe('fuzz (fast-check): hostile input on every route', () => {
   });
 
   it('fuzz cases run: every planned case ran', () => {
-    console.log(`fuzz cases run: ${cases}`);
-    expect(cases).toBe(planned);
+    console.log(`fuzz cases run: ${tally.cases}`);
+    expect(tally.cases).toBe(tally.planned);
   });
 });
-
-function decodeURIComponentSafe(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}

@@ -1,6 +1,6 @@
 import { RollupService, RollupSummary } from '../../src/rollup/rollup.service';
-import { parseCsv, Route, tokenWith } from '../support/fixtures';
-import { Cutoffs, FixtureEvent, ingestAll, modelAfter, putUser, TableRow, eventRow } from '../support/rollup-fixtures';
+import { FixtureEvent, ingestAll, parseCsv, putUser, Route, tokenWith } from '../support/fixtures';
+import { Cutoffs, modelAfter, TableRow, eventRow } from '../support/rollup-fixtures';
 import { TestApp } from '../support/test-app';
 import { API, call, count, expectSafe, Reply } from './support';
 

@@ -4,7 +4,7 @@ import { TestApp } from '../support/test-app';
 
 /** Helpers shared by the security suites (test/security). */
 
-export const API = '/v2/statistics';
+export { API } from '../support/client-core';
 export const INT32_MAX = 2147483647;
 
 /** A response read as text whatever its type (CSV, JSON, empty), with the JSON parsed when it is JSON. */

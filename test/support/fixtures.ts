@@ -2,65 +2,66 @@ import { generateKeyPairSync } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { sign } from 'jsonwebtoken';
 import type { Response, Test } from 'supertest';
+import {
+  catalogActionPath,
+  clockWalkBatches,
+  EventSpec,
+  FixtureEvent,
+  ingestBody,
+  ingestPath,
+  readPath,
+  Route,
+  userPath,
+  withTenant,
+} from './client-core';
 import { TestApp } from './test-app';
 
 /**
- * Fixture helpers for the read-API suites. Data goes in only through the HTTP API
- * (ingestion, user directory, catalog), exactly as the platform sends it.
+ * The support client of the e2e suites, on supertest against an in-process TestApp: data goes in
+ * only through the HTTP API (ingestion with the clock walking along, user directory, catalog),
+ * exactly as the platform sends it; JSON and CSV getters read it back. Paths, tokens, event
+ * shapes and the batching are the transport-neutral core in ./client-core.ts.
  */
 
-export const API = '/v2/statistics';
-const DAY_MS = 86_400_000;
-
-export interface EventSpec {
-  module: number;
-  action: number;
-  /** ISO 8601 instant with zone. */
-  created: string;
-  /** Defaults to a fresh unique id. */
-  eventId?: string;
-  country?: string;
-  device?: string;
-  actionLabel?: string;
-  actionId?: string;
-  actionParameter?: string;
-  userId?: string;
-  configuration?: { thumbnail?: string; partList?: Record<string, unknown>; planCombinedIds?: string[] };
-}
-
-let nextEventId = 0;
+export { API, DAY_MS } from './client-core';
+export type { EventSpec, FixtureEvent, Route } from './client-core';
 
 /**
- * Ingests `events` for `tenant` through `POST tenants/:id/useractions` and asserts every event
- * was accepted. Ingestion only takes events of the last 30 days (and at most 5 minutes ahead),
- * so the shared clock is moved to the newest event of each batch (batches span < 29 days) while
- * ingesting, then restored: a fixture may span any range, and the suite keeps its own "now".
+ * Ingests `events` for `tenant` through `POST tenants/:id/useractions` (an event without an
+ * eventId gets a fresh one) and asserts every event was accepted; the clock walks with the data
+ * (see {@link ingestAll}).
  */
 export async function ingest(t: TestApp, tenant: number, events: EventSpec[]): Promise<void> {
+  await ingestAll(t, withTenant(tenant, events));
+}
+
+/**
+ * Ingests through `POST tenants/:id/useractions` only. Ingestion takes events of the last 30 days
+ * (and at most 5 minutes ahead), so the shared clock walks with the data: each batch (≤
+ * `batchSize` events of one tenant spanning < 29 days) is sent while the clock sits at its newest
+ * event ({@link clockWalkBatches}). The clock is restored afterwards: a fixture may span any
+ * range, and the suite keeps its own "now".
+ */
+export async function ingestAll(t: TestApp, events: FixtureEvent[], batchSize = 1000): Promise<void> {
   const saved = t.clock.now();
-  const sorted = events
-    .map((e) => ({ ...e, eventId: e.eventId ?? `ev-${++nextEventId}` }))
-    .sort((a, b) => Date.parse(a.created) - Date.parse(b.created));
   try {
-    for (let i = 0; i < sorted.length; ) {
-      const start = Date.parse(sorted[i].created);
-      const batch: typeof sorted = [];
-      while (i < sorted.length && batch.length < 1000 && Date.parse(sorted[i].created) - start < 29 * DAY_MS) batch.push(sorted[i++]);
-      t.clock.set(new Date(Date.parse(batch[batch.length - 1].created)));
-      const res = await t.http
-        .post(`${API}/tenants/${tenant}/useractions`)
-        .set(t.auth([tenant], { ingest: true }))
-        .send({ userActions: batch });
-      if (res.status !== 202 || res.body.accepted !== batch.length) {
-        throw new Error(`ingest failed: ${res.status} ${JSON.stringify(res.body)}`);
-      }
+    for (const batch of clockWalkBatches(events, batchSize)) {
+      t.clock.set(batch.at);
+      await postEvents(t, batch.tenant, batch.events);
     }
   } finally {
     t.clock.set(saved);
   }
 }
 
-/** `PUT users/:userId` — the user directory (e-mail + consent). */
+/** One ingestion call at the clock's current instant; fails unless every event was stored. */
+export async function postEvents(t: TestApp, tenant: number, events: FixtureEvent[]): Promise<void> {
+  const res = await t.http.post(ingestPath(tenant)).set(t.auth([tenant], { ingest: true })).send(ingestBody(events));
+  if (res.status !== 202 || res.body.accepted !== events.length) {
+    throw new Error(`ingest of ${events.length} events for tenant ${tenant} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+}
+
 /**
  * `rows` saved configurations (module 3, action 2) one second apart ending a minute before `now`,
  * item ids `<idPrefix><i>`, each with a ~2 kB thumbnail URL: enough that an unread CSV export of
@@ -81,17 +82,15 @@ export function bulkConfigurationEvents(now: Date, rows: number, opts: { idPrefi
   return events;
 }
 
+/** `PUT users/:userId` — the user directory (e-mail + consent); fails unless it answers 200. */
 export async function putUser(t: TestApp, userId: string, email: string, statisticsConsent: boolean): Promise<void> {
-  await t.http
-    .put(`${API}/users/${encodeURIComponent(userId)}`)
-    .set(t.auth([], { ingest: true }))
-    .send({ email, statisticsConsent })
-    .expect(200);
+  const res = await t.http.put(userPath(userId)).set(t.auth([], { ingest: true })).send({ email, statisticsConsent });
+  if (res.status !== 200) throw new Error(`PUT users/${userId} failed: ${res.status} ${JSON.stringify(res.body)}`);
 }
 
 /** `DELETE users/:userId` — erasure. */
 export async function eraseUser(t: TestApp, userId: string): Promise<void> {
-  await t.http.delete(`${API}/users/${encodeURIComponent(userId)}`).set(t.auth([], { ingest: true })).expect(204);
+  await t.http.delete(userPath(userId)).set(t.auth([], { ingest: true })).expect(204);
 }
 
 /** `PUT modules/:module/actions/:action` — adds or renames a catalog entry. */
@@ -101,7 +100,7 @@ export async function putCatalogAction(
   action: number,
   entry: { name: string; configurationAction: boolean; carriesPartList: boolean },
 ): Promise<void> {
-  await t.http.put(`${API}/modules/${module}/actions/${action}`).set(t.auth([], { ingest: true })).send(entry).expect(200);
+  await t.http.put(catalogActionPath(module, action)).set(t.auth([], { ingest: true })).send(entry).expect(200);
 }
 
 /** A token signed with the test app's key carrying arbitrary claims (e.g. rights without TENANT_STATISTICS). */
@@ -110,11 +109,9 @@ export function tokenWith(t: TestApp, claims: Record<string, unknown>): { Author
   return { Authorization: `Bearer ${token}` };
 }
 
-export type Route = 'useractions' | 'userActionsAggregated' | 'configurations';
-
 /** GET a read route of `tenant` as JSON (no Accept header); `query` is the raw query string. */
 export function getJson(t: TestApp, tenant: number, route: Route, query = ''): Test {
-  return t.http.get(`${API}/tenants/${tenant}/${route}${query ? `?${query}` : ''}`).set(t.auth([tenant]));
+  return t.http.get(readPath(tenant, route, query)).set(t.auth([tenant]));
 }
 
 /**
@@ -124,7 +121,7 @@ export function getJson(t: TestApp, tenant: number, route: Route, query = ''): T
  */
 export function getCsv(t: TestApp, tenant: number, route: Route, query = ''): Test {
   return t.http
-    .get(`${API}/tenants/${tenant}/${route}${query ? `?${query}` : ''}`)
+    .get(readPath(tenant, route, query))
     .set(t.auth([tenant]))
     .set('Accept', 'text/csv')
     .set('Connection', 'close')

@@ -2,20 +2,17 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
-import type { Test } from 'supertest';
 import { toInstant, toInt, toStringOrNull } from '../../src/database/values';
-import type { EventSpec } from './fixtures';
+import type { FixtureEvent } from './client-core';
 import { expectSummariesConsistent } from './summary-check';
 import { TestApp } from './test-app';
 
 /**
- * Helpers of the rollup suites (test/rollup): a seeded random fixture that goes in through the
- * ingestion API only, a model of what a rollup pass must leave behind, read-back of the table
+ * Helpers of the rollup suites (test/rollup): a seeded random fixture (it goes in through the
+ * support client's `ingestAll`, ./fixtures.ts), a model of what a rollup pass must leave behind, read-back of the table
  * (SELECTs only), the invariant checks, and a runner for the rollup CLI as a child process.
  */
 
-export const API = '/v2/statistics';
-export const DAY_MS = 86_400_000;
 export const CONSENTING_USER = 'u-consent';
 export const CONSENTING_EMAIL = 'consent@example.com';
 
@@ -41,12 +38,6 @@ export class Rng {
   skewed<T>(values: readonly T[], head = 0.6): T {
     return this.next() < head ? values[0] : this.pick(values);
   }
-}
-
-/** An event of a generated fixture: the API's event shape with its tenant and a fixed eventId (created: ISO 8601 UTC with milliseconds). */
-export interface FixtureEvent extends Omit<EventSpec, 'configuration' | 'eventId'> {
-  tenant: number;
-  eventId: string;
 }
 
 /** Module 3 is the seed catalog's `configurator` (its actions 1, 2, 302 are configuration actions); 7 is not in the catalog. */
@@ -121,52 +112,6 @@ export function randomFixture(opts: RandomFixtureOptions): FixtureEvent[] {
     if (userId) e.userId = userId;
     return e;
   });
-}
-
-/**
- * Ingests through `POST tenants/:id/useractions` only. Ingestion takes events of the last 30 days
- * (and at most 5 minutes ahead), so the clock walks with the data: each batch (≤ 1000 events of
- * one tenant spanning < 29 days) is sent while the clock sits at its newest event. The clock is
- * restored afterwards.
- */
-export async function ingestAll(t: TestApp, events: FixtureEvent[], batchSize = 1000): Promise<void> {
-  const saved = t.clock.now();
-  const byTenant = new Map<number, FixtureEvent[]>();
-  for (const e of events) byTenant.set(e.tenant, [...(byTenant.get(e.tenant) ?? []), e]);
-  try {
-    for (const [tenant, list] of [...byTenant.entries()].sort((a, b) => a[0] - b[0])) {
-      const sorted = [...list].sort((a, b) => Date.parse(a.created) - Date.parse(b.created));
-      for (let i = 0; i < sorted.length; ) {
-        const start = Date.parse(sorted[i].created);
-        const batch: FixtureEvent[] = [];
-        while (i < sorted.length && batch.length < batchSize && Date.parse(sorted[i].created) - start < 29 * DAY_MS) batch.push(sorted[i++]);
-        t.clock.set(new Date(Date.parse(batch[batch.length - 1].created) + 60_000));
-        await postEvents(t, tenant, batch);
-      }
-    }
-  } finally {
-    t.clock.set(saved);
-  }
-}
-
-/** One ingestion call at the clock's current instant; fails unless every event was stored. */
-export async function postEvents(t: TestApp, tenant: number, events: FixtureEvent[]): Promise<void> {
-  const res = await t.http
-    .post(`${API}/tenants/${tenant}/useractions`)
-    .set(t.auth([tenant], { ingest: true }))
-    .send({ userActions: events.map(({ tenant: _t, ...e }) => e) });
-  if (res.status !== 202 || res.body.accepted !== events.length) {
-    throw new Error(`ingest of ${events.length} events for tenant ${tenant} failed: ${res.status} ${JSON.stringify(res.body)}`);
-  }
-}
-
-export async function putUser(t: TestApp, userId: string, email: string, statisticsConsent: boolean): Promise<void> {
-  const res = await t.http.put(`${API}/users/${encodeURIComponent(userId)}`).set(t.auth([], { ingest: true })).send({ email, statisticsConsent });
-  if (res.status !== 200) throw new Error(`PUT users/${userId} failed: ${res.status} ${JSON.stringify(res.body)}`);
-}
-
-export function getJson(t: TestApp, tenant: number, route: 'useractions' | 'userActionsAggregated' | 'configurations', query = ''): Test {
-  return t.http.get(`${API}/tenants/${tenant}/${route}${query ? `?${query}` : ''}`).set(t.auth([tenant]));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,20 +1,21 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, statSync, WriteStream } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
-import { developmentToken } from '../../src/auth/development-token';
-import { AppConfig, DatabaseConfig, loadConfig } from '../../src/config/app-config';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { API, bearer, tokenFor, TokenOptions } from './client-core';
 
 /**
- * The compiled service (`node dist/main.js`, built by `npm run build`) as a separate process, for
- * tests that must kill the real thing (SIGKILL in the middle of a request) and start it again on
- * the same database.
+ * The compiled service (`node dist/main.js`, built by `npm run build`) as a separate process: the
+ * one place that spawns it, for tests that must kill the real thing (SIGKILL in the middle of a
+ * request) and start it again on the same database, and for the benchmark and the soak
+ * (bench/run.ts, bench/soak/), which run their load against it.
  *
  * - The port: main.ts prints `config.port`, i.e. `0` for PORT=0, not the port it bound; so a free
  *   port (outside the ephemeral range) is picked here and passed as PORT, with a new pick when
- *   another process took it first (EADDRINUSE).
+ *   another process took it first (EADDRINUSE). The bench and the soak pass a fixed port instead.
  * - Ready means the service printed its "listening on" banner (after its own listen succeeded)
  *   and `GET /v2/statistics/health/ready` answered 200.
  * - No child outlives the test: {@link stopAllServices} (afterAll), a handler on the real process'
@@ -22,19 +23,24 @@ import { AppConfig, DatabaseConfig, loadConfig } from '../../src/config/app-conf
  *   i.e. when the test process is gone for any reason (even SIGKILL).
  */
 
-export const API_PATH = '/v2/statistics';
-
 /** Exits itself when the parent (the jest worker) is gone: its end of the stdin pipe closes. */
 const WATCHDOG =
   'data:text/javascript,process.stdin.on("end",()=>process.kill(process.pid,"SIGKILL"));process.stdin.on("error",()=>{});process.stdin.resume();process.stdin.unref();';
 
 const running = new Set<ChildProcess>();
-let exitHandlerInstalled = false;
-let checkedMain: string | undefined;
+const installed = { exitHandler: false };
+/** dist/main.js per project root, checked at the first start only: a restart in the middle of a test runs the same build. */
+const checkedMains = new Map<string, string>();
+
+function checkedMain(root: string): string {
+  let main = checkedMains.get(root);
+  if (!main) checkedMains.set(root, (main = compiledMain(root)));
+  return main;
+}
 
 function installExitHandler(): void {
-  if (exitHandlerInstalled) return;
-  exitHandlerInstalled = true;
+  if (installed.exitHandler) return;
+  installed.exitHandler = true;
   // Jest gives each test file a copy of `process` whose events never fire: take the real one.
   let real: NodeJS.Process = process;
   try {
@@ -104,15 +110,38 @@ export async function freePort(): Promise<number> {
   throw new Error('no free port between 20000 and 32000');
 }
 
+/** The database of the service: `t.config.database` of a TestApp (same file or same MySQL database), or a URL / file of its own. */
+export type ServiceDatabase = { type: 'mysql'; url: string } | { type: 'sqlite'; path: string };
+
 export interface ServiceOptions {
-  /** The database the service runs on: `t.config.database` of a TestApp (same file or same MySQL database). */
-  database: DatabaseConfig;
+  database: ServiceDatabase;
   /** Further variables (STATISTICS_TIME_ZONE, ROLLUP_DAILY_AFTER_DAYS, …); LOG_LEVEL defaults to warn, ROLLUP_ENABLED to false. */
   env?: Record<string, string>;
+  /**
+   * What the service's environment is built on (default: only PATH, HOME and TZ of this process, so
+   * no inherited DATABASE_URL, JWT_* or NODE_ENV can redirect a test's service). The bench and the
+   * soak pass `process.env`. The database variable of the other dialect is never passed on.
+   */
+  baseEnv?: NodeJS.ProcessEnv;
   /** How long to wait for health/ready (default 30 s). */
   readyTimeoutMs?: number;
   /** Arguments after `dist/main.js` (e.g. `--demo`, as `npm start` passes). */
   args?: string[];
+  /** A fixed port (no new pick on EADDRINUSE); default: a free port picked by {@link freePort}. */
+  port?: number;
+  /** The project root: where dist/main.js is, and the service's working directory (default: the cwd). */
+  root?: string;
+  /** Also appends the service's stdout and stderr to this file as they arrive (the soak's service log). */
+  logFile?: string;
+  /** Also echoes the service's stderr to this process' stderr (the bench shows the service's warnings). */
+  echoStderr?: boolean;
+}
+
+/** How {@link ServiceProcess.stop} ended the service. */
+export interface ServiceStop extends ServiceExit {
+  seconds: number;
+  /** Still running after the grace period: SIGKILLed. */
+  killed: boolean;
 }
 
 export interface ServiceExit {
@@ -121,6 +150,10 @@ export interface ServiceExit {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The captured output keeps its last 1 MB: a long soak's log goes to its file, not into memory. */
+const CAPTURE_MAX = 1 << 20;
+const capped = (s: string) => (s.length > 2 * CAPTURE_MAX ? s.slice(-CAPTURE_MAX) : s);
 
 /** GET with a short timeout; resolves to the status (0 when the connection failed). */
 function probe(url: string, timeoutMs: number): Promise<number> {
@@ -154,9 +187,18 @@ export class ServiceProcess {
     readonly port: number,
     /** The configuration the service loads from the same environment (tokens are signed with it). */
     readonly config: AppConfig,
+    opts: Pick<ServiceOptions, 'logFile' | 'echoStderr'> = {},
   ) {
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => (this.out += s));
-    child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.err += s));
+    const log: WriteStream | undefined = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      this.out = capped(this.out + s);
+      log?.write(s);
+    });
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+      this.err = capped(this.err + s);
+      log?.write(s);
+      if (opts.echoStderr) process.stderr.write(s);
+    });
     // The watchdog reads stdin; the child's death must not crash the test with EPIPE.
     child.stdin!.on('error', () => undefined);
     this.exitPromise = new Promise((resolve) =>
@@ -164,19 +206,20 @@ export class ServiceProcess {
         this.exitInfo = { code, signal };
         running.delete(child);
         this.agent.destroy();
-        resolve(this.exitInfo);
+        const exit = this.exitInfo;
+        // The log file is complete (flushed) once the exit is known.
+        if (log) log.end(() => resolve(exit));
+        else resolve(exit);
       }),
     );
   }
 
   /** Spawns `node dist/main.js` on `opts.database` and resolves once health/ready answers 200. */
   static async start(opts: ServiceOptions): Promise<ServiceProcess> {
-    // Checked at the first start only: a restart in the middle of a test runs the same build.
-    checkedMain ??= compiledMain();
-    const main = checkedMain;
+    const main = checkedMain(opts.root ?? process.cwd());
     installExitHandler();
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+      const port = opts.port ?? (await freePort());
       const svc = ServiceProcess.spawn(main, port, opts);
       try {
         await svc.waitReady(opts.readyTimeoutMs ?? 30_000);
@@ -185,7 +228,7 @@ export class ServiceProcess {
         svc.kill('SIGKILL');
         await svc.waitExit(5_000).catch(() => undefined);
         // Another process took the port between the pick and the listen: pick again.
-        if (attempt < 3 && /EADDRINUSE/.test(svc.stderr() + svc.stdout())) continue;
+        if (opts.port === undefined && attempt < 3 && /EADDRINUSE/.test(svc.stderr() + svc.stdout())) continue;
         throw err;
       }
     }
@@ -196,28 +239,27 @@ export class ServiceProcess {
    * expected to fail (e.g. the port is taken). {@link waitExit} tells how it ended.
    */
   static launch(opts: ServiceOptions & { port: number }): ServiceProcess {
-    checkedMain ??= compiledMain();
+    const main = checkedMain(opts.root ?? process.cwd());
     installExitHandler();
-    return ServiceProcess.spawn(checkedMain, opts.port, opts);
+    return ServiceProcess.spawn(main, opts.port, opts);
   }
 
   private static spawn(main: string, port: number, opts: ServiceOptions): ServiceProcess {
-    // Built from scratch: no inherited DATABASE_URL, JWT_* or NODE_ENV can redirect the service.
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      LOG_LEVEL: 'warn',
-      ROLLUP_ENABLED: 'false',
-      ...opts.env,
-      PORT: String(port),
-    };
-    if (process.env.HOME) env.HOME = process.env.HOME;
-    if (process.env.TZ) env.TZ = process.env.TZ;
-    if (opts.database.type === 'mysql') env.DATABASE_URL = opts.database.url;
-    else env.SQLITE_PATH = opts.database.path;
+    // By default built from scratch: no inherited DATABASE_URL, JWT_* or NODE_ENV can redirect the service.
+    const base: NodeJS.ProcessEnv = opts.baseEnv ?? { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME, TZ: process.env.TZ };
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ LOG_LEVEL: 'warn', ROLLUP_ENABLED: 'false', ...base, ...opts.env, PORT: String(port) })) if (v !== undefined) env[k] = v;
+    if (opts.database.type === 'mysql') {
+      env.DATABASE_URL = opts.database.url;
+      delete env.SQLITE_PATH;
+    } else {
+      env.SQLITE_PATH = opts.database.path;
+      delete env.DATABASE_URL;
+    }
     const config = loadConfig(env);
-    const child = spawn(process.execPath, ['--import', WATCHDOG, main, ...(opts.args ?? [])], { cwd: process.cwd(), env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', WATCHDOG, main, ...(opts.args ?? [])], { cwd: opts.root ?? process.cwd(), env, stdio: ['pipe', 'pipe', 'pipe'] });
     running.add(child);
-    return new ServiceProcess(child, port, config);
+    return new ServiceProcess(child, port, config, opts);
   }
 
   /**
@@ -226,7 +268,7 @@ export class ServiceProcess {
    */
   private async waitReady(timeoutMs: number): Promise<void> {
     const started = Date.now();
-    const url = `http://127.0.0.1:${this.port}${API_PATH}/health/ready`;
+    const url = `${this.baseUrl}/health/ready`;
     for (;;) {
       if (this.exitInfo) throw new Error(`the service exited before it was ready (${JSON.stringify(this.exitInfo)})\n${this.output()}`);
       if (/listening on/i.test(this.out) && (await probe(url, 1_000)) === 200) {
@@ -244,16 +286,16 @@ export class ServiceProcess {
 
   /** `http://127.0.0.1:<port>/v2/statistics` */
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}${API_PATH}`;
+    return `http://127.0.0.1:${this.port}${API}`;
   }
 
   /** A development token signed with the service's own configuration. */
-  token(tenants: number[], opts: { ingest?: boolean } = {}): string {
-    return developmentToken(this.config, { tenants, ...opts });
+  token(tenants: number[], opts: TokenOptions = {}): string {
+    return tokenFor(this.config, tenants, opts);
   }
 
-  auth(tenants: number[], opts: { ingest?: boolean } = {}): { Authorization: string } {
-    return { Authorization: `Bearer ${this.token(tenants, opts)}` };
+  auth(tenants: number[], opts: TokenOptions = {}): { Authorization: string } {
+    return bearer(this.config, tenants, opts);
   }
 
   /**
@@ -306,8 +348,48 @@ export class ServiceProcess {
     return Promise.race([this.exitPromise, timeout]).finally(() => clearTimeout(timer));
   }
 
+  /** Resolves when the process has exited, however long that takes. */
+  whenExited(): Promise<ServiceExit> {
+    return this.exitPromise;
+  }
+
+  /**
+   * SIGTERM, then SIGKILL when it still runs after `graceMs`; resolves once it has exited. Nest
+   * closes the app on SIGTERM and re-raises the signal (exit by SIGTERM, or code 0).
+   */
+  async stop(graceMs = 15_000): Promise<ServiceStop> {
+    if (this.exitInfo) return { ...this.exitInfo, seconds: 0, killed: false };
+    const started = performance.now();
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      this.kill('SIGKILL');
+    }, graceMs);
+    this.kill('SIGTERM');
+    const exit = await this.exitPromise;
+    clearTimeout(timer);
+    return { ...exit, seconds: (performance.now() - started) / 1000, killed };
+  }
+
   get exited(): boolean {
     return this.exitInfo !== undefined;
+  }
+
+  /** How it exited; undefined while it runs. */
+  get exitStatus(): ServiceExit | undefined {
+    return this.exitInfo;
+  }
+
+  /** Resident memory in MB from /proc/<pid>/status (Linux): `VmRSS` now, `VmHWM` the peak. */
+  rssMb(field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  }
+
+  /** CPU seconds (user + system) used so far; /proc/<pid>/stat fields 14 and 15, in ticks of 1/100 s (Linux). */
+  cpuSeconds(): number {
+    const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   }
 
   stdout(): string {

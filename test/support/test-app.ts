@@ -9,10 +9,10 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
-import { developmentToken } from '../../src/auth/development-token';
 import { FixedClock } from '../../src/common/clock';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { seedCatalogStatements } from '../../src/database/catalog-seed';
+import { bearer, tokenFor, TokenOptions } from './client-core';
 
 /** Which database this jest run targets: `TEST_DB=mysql` (with TEST_DATABASE_URL) or SQLite. */
 export const TEST_DIALECT: 'mysql' | 'sqlite' = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
@@ -103,12 +103,12 @@ export class TestApp {
   }
 
   /** A development token: TENANT_STATISTICS on `tenants`, and the ingest scope when asked. */
-  token(tenants: number[], opts: { ingest?: boolean; expiresInSeconds?: number } = {}): string {
-    return developmentToken(this.config, { tenants, ...opts });
+  token(tenants: number[], opts: TokenOptions = {}): string {
+    return tokenFor(this.config, tenants, opts);
   }
 
-  auth(tenants: number[], opts: { ingest?: boolean } = {}): { Authorization: string } {
-    return { Authorization: `Bearer ${this.token(tenants, opts)}` };
+  auth(tenants: number[], opts: TokenOptions = {}): { Authorization: string } {
+    return bearer(this.config, tenants, opts);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 // npm run bench -- [--scale 1] [--reuse] [--seed 7] [--only A,B,…] [--growth] [--growth-scales 0.25,0.5] [--dataset zipf|uniform]
 // Benchmark of the compiled service against MariaDB/MySQL with side-by-side baselines.
 // See bench/README.md for the scenarios, targets and how to read the table.
+import { API } from '../test/support/client-core';
 import { ChildProcess, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -257,7 +258,7 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
     rows.push(...(await aggregatedScenarios(handle, sql, spec, only)));
     if (only.includes('C')) {
       console.error('scenario C…');
-      const path = `/v2/statistics/tenants/${LARGE_TENANT}/useractions`;
+      const path = `${API}/tenants/${LARGE_TENANT}/useractions`;
       resetPeak(svc.proc.pid!);
       const svcT = await timeIt(20, 2, () => get(svc.port, path, svc.token));
       const peak = peakRssMb(svc.proc.pid!);
@@ -270,10 +271,10 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
       console.error('scenario D…');
       // A's question over the last 30 days: a window that holds data whatever the date of the run.
       const w = windowBefore(spec.now, 30);
-      const path = `/v2/statistics/tenants/${LARGE_TENANT}/userActionsAggregated?module=3&from=${encodeURIComponent(w.from)}&to=${encodeURIComponent(w.to)}`;
+      const path = `${API}/tenants/${LARGE_TENANT}/userActionsAggregated?module=3&from=${encodeURIComponent(w.from)}&to=${encodeURIComponent(w.to)}`;
       const load = (p: string) =>
         autocannon({ url: `http://127.0.0.1:${svc.port}${p}`, connections: 32, duration: 20, headers: { Authorization: `Bearer ${svc.token}` } });
-      const ceiling = await load('/v2/statistics/health/live');
+      const ceiling = await load(`${API}/health/live`);
       resetPeak(svc.proc.pid!);
       const a = await load(path);
       const peak = peakRssMb(svc.proc.pid!);
@@ -299,7 +300,7 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
       // A fresh process, so the peak RSS is the export's and not what earlier load left behind.
       await svc.restart();
       const { from, to } = windowBefore(spec.now, 30);
-      const path = `/v2/statistics/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+      const path = `${API}/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
       resetPeak(svc.proc.pid!);
       const t = performance.now();
       const res = await get(svc.port, path, svc.token, 'text/csv');
@@ -325,7 +326,7 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
       console.error('scenario H…');
       // E's export with and without compression, alternated twice in one run; the service's CPU from /proc.
       const { from, to } = windowBefore(spec.now, 30);
-      const path = `/v2/statistics/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+      const path = `${API}/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
       await getEncoded(svc.port, path, svc.token, 'text/csv', 'identity'); // warm-up
       const runs: Record<string, Array<{ secs: number; cpu: number; wire: number; lines: number }>> = { identity: [], gzip: [], br: [] };
       for (let round = 0; round < 2; round++) {
@@ -359,7 +360,7 @@ async function runScenarios(scale: number, spec: DatasetSpec, only: string[]): P
     if (only.includes('F')) {
       console.error('scenario F…');
       const { from, to } = windowBefore(spec.now, 30);
-      const base = `/v2/statistics/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&limit=1000`;
+      const base = `${API}/tenants/${LARGE_TENANT}/configurations?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&limit=1000`;
       const first = await timeIt(10, 1, () => get(svc.port, `${base}&offset=0`, svc.token));
       const deep = await timeIt(10, 1, () => get(svc.port, `${base}&offset=500000`, svc.token));
       const ratio = pct(deep, 50) / pct(first, 50);
@@ -419,7 +420,7 @@ async function ingestionScenario(svc: Service, url: URL): Promise<Row> {
     Array.from({ length: 4 }, async () => {
       while (next < httpBatches.length) {
         const b = httpBatches[next++];
-        await post(svc.port, '/v2/statistics/tenants/900/useractions', svc.token, { userActions: b });
+        await post(svc.port, `${API}/tenants/900/useractions`, svc.token, { userActions: b });
       }
     }),
   );

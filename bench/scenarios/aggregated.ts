@@ -1,6 +1,7 @@
 // userActionsAggregated scenarios (A, B over the last 30 days and the current-month default; I–M the
 // per-configurator and per-item shapes), each with the naive GROUP BY over the raw `user_action`
 // rows timed in the same run, and the totals of both answers compared. See bench/README.md.
+import { API } from '../../test/support/client-core';
 import { Connection } from 'mysql2/promise';
 import { DatasetSpec, LARGE_TENANT } from '../dataset';
 import { agreement, BenchRow, fetchBody, pct, peakRssMb, resetPeak, ServiceHandle, timeAdaptive, windowBefore } from './common';
@@ -58,7 +59,7 @@ export async function aggregatedScenarios(svc: () => ServiceHandle, sql: Connect
       ...shape.aggregations.map((a) => `aggregations[]=${a}`),
       ...(shape.top ? [`limit=${shape.top}`, 'orderBy=count'] : []),
     ];
-    const path = `/v2/statistics/tenants/${LARGE_TENANT}/userActionsAggregated?${params.join('&')}`;
+    const path = `${API}/tenants/${LARGE_TENANT}/userActionsAggregated?${params.join('&')}`;
     resetPeak(s.pid);
     const service = await timeAdaptive(() => fetchBody(s.port, path, s.token), 30, 3);
     const peak = peakRssMb(s.pid);

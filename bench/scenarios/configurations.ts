@@ -1,6 +1,7 @@
 // configurations scenarios: N, the JSON first page (limit 100) plain, with configuratorId and with
 // actions[]; O, the CSV export filtered by configuratorId against `mariadb --batch` printing the
 // same rows. Each with its baseline in the same run and the totals compared. See bench/README.md.
+import { API } from '../../test/support/client-core';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,7 +67,7 @@ export async function configurationScenarios(
     ] as Array<[string, Filter]>) {
       console.error(`scenario N${what}…`);
       const s = svc();
-      const path = `/v2/statistics/tenants/${LARGE_TENANT}/configurations?${queryOf(from, to, filter)}&limit=${LIMIT}`;
+      const path = `${API}/tenants/${LARGE_TENANT}/configurations?${queryOf(from, to, filter)}&limit=${LIMIT}`;
       resetPeak(s.pid);
       const service = await timeAdaptive(() => fetchBody(s.port, path, s.token), 20, 3);
       const peak = peakRssMb(s.pid);
@@ -105,7 +106,7 @@ export async function configurationScenarios(
   if (only.includes('O')) {
     console.error(`scenario O (CSV export, configuratorId=${CONFIGURATOR})…`);
     const s = svc();
-    const path = `/v2/statistics/tenants/${LARGE_TENANT}/configurations?${queryOf(from, to, { configuratorId: CONFIGURATOR })}`;
+    const path = `${API}/tenants/${LARGE_TENANT}/configurations?${queryOf(from, to, { configuratorId: CONFIGURATOR })}`;
     // Alternated twice, best of each side (the filtered export is short at small scales).
     const svcRuns: Array<{ secs: number; rows: number; bytes: number; peak: number }> = [];
     const cliRuns: Array<{ secs: number; rows: number }> = [];

@@ -5,16 +5,13 @@ import { Authenticated } from '../../auth/authenticated.decorator';
 import { TENANT_STATISTICS } from '../../auth/principal';
 import type { Request, Response } from 'express';
 import { ApiReadRoute } from '../../openapi/api-docs.decorators';
-import { CsvColumn, CsvResult } from '../output/csv';
+import { CsvResult } from '../output/csv';
 import { HttpCache, NotModified } from '../output/http-cache';
 import type { OutputFormat } from '../output/negotiate';
 import { OutputInterceptor, ResponseFormat } from '../output/output.interceptor';
-import { fileStamp } from '../statistics-query.dto';
-import { AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto } from './aggregated.dto';
+import { aggregatedCsv, AggregatedCsvRow } from './aggregated.csv';
+import { AggregatedQueryDto, AggregatedResponseDto } from './aggregated.dto';
 import { AggregatedService } from './aggregated.service';
-
-/** A CSV row: an entry, or (other=true) the sum of the entries left out, without module and action. */
-type CsvRow = Omit<AggregatedUserActionDto, 'module' | 'action'> & { module: number | null; action: number | null };
 
 @ApiTags('statistics')
 @Controller('tenants/:id/userActionsAggregated')
@@ -52,24 +49,12 @@ export class AggregatedController {
     @ResponseFormat() format: OutputFormat,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<AggregatedResponseDto | CsvResult<CsvRow> | NotModified> {
+  ): Promise<AggregatedResponseDto | CsvResult<AggregatedCsvRow> | NotModified> {
     const { from, to } = this.service.range(query);
     if (await this.cache.validate(req, res, { route: 'userActionsAggregated', tenant, format, query, from, to })) return new NotModified();
     // The answer covers exactly the range its ETag names (the default range is the current month).
     const result = await this.service.aggregate(tenant, Object.assign(new AggregatedQueryDto(), query, { from, to }));
     if (format === 'json') return this.service.toJson(result);
-    const columns: CsvColumn<CsvRow>[] = [
-      { label: 'module', value: (r) => r.module ?? '' },
-      { label: 'action', value: (r) => r.action ?? '' },
-      { label: 'tenant', value: (r) => r.tenant },
-      { label: 'count', value: (r) => r.count },
-      { label: 'aggregationLevel', value: (r) => r.aggregationLevel },
-      ...result.aggregations.map((a) => ({ label: a, value: (r: CsvRow) => r[a] ?? '' })),
-    ];
-    // other=true: the groups left out, as a last row with empty module, action and aggregation cells.
-    const rows: CsvRow[] = result.other
-      ? [...result.rows, { module: null, action: null, tenant, count: result.other.count, aggregationLevel: result.other.aggregationLevel }]
-      : result.rows;
-    return new CsvResult(`tenant-${tenant}-userActionsAggregated-${fileStamp(result.from)}_${fileStamp(result.to)}.csv`, columns, rows);
+    return aggregatedCsv(tenant, result);
   }
 }

@@ -9,7 +9,7 @@ import { CsvResult } from '../output/csv';
 import { HttpCache, NotModified } from '../output/http-cache';
 import type { OutputFormat } from '../output/negotiate';
 import { OutputInterceptor, ResponseFormat } from '../output/output.interceptor';
-import { fileStamp } from '../statistics-query.dto';
+import { configurationsCsv } from './configurations.csv';
 import { ConfigurationsQueryDto, ConfigurationsResponseDto } from './configurations.dto';
 import { ConfigurationRow, ConfigurationsService } from './configurations.service';
 
@@ -69,22 +69,6 @@ export class ConfigurationsController {
     if (format === 'json') {
       return this.service.page(tenant, resolved);
     }
-    const { rows } = this.service.stream(tenant, resolved);
-    return new CsvResult<ConfigurationRow>(
-      `tenant-${tenant}-configurations-${fileStamp(from)}_${fileStamp(to)}.csv`,
-      [
-        { label: 'link', value: (r) => r.link },
-        { label: 'thumbnail', value: (r) => r.thumbnail ?? '' },
-        { label: 'created', value: (r) => r.created },
-        { label: 'action', value: (r) => r.action },
-        { label: 'actionParameter', value: (r) => r.actionParameter ?? '' },
-        { label: 'count', value: (r) => r.count },
-        { label: 'aggregationLevel', value: (r) => r.aggregationLevel },
-        { label: 'userEmail', value: (r) => r.userEmail ?? '' },
-        { label: 'partList', value: (r) => r.partListText },
-        { label: 'planCombinedIds', value: (r) => r.planCombinedIdsText },
-      ],
-      rows,
-    );
+    return configurationsCsv(tenant, from, to, this.service.stream(tenant, resolved).rows);
   }
 }

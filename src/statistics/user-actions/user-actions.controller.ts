@@ -9,7 +9,8 @@ import { CsvResult } from '../output/csv';
 import { HttpCache, NotModified } from '../output/http-cache';
 import type { OutputFormat } from '../output/negotiate';
 import { OutputInterceptor, ResponseFormat } from '../output/output.interceptor';
-import { checkRange, fileStamp } from '../statistics-query.dto';
+import { checkRange } from '../statistics-query.dto';
+import { userActionsCsv } from './user-actions.csv';
 import { MonthlyUserActionsResponseDto, UserActionsQueryDto } from './user-actions.dto';
 import { MonthlyRow, UserActionsService } from './user-actions.service';
 
@@ -52,18 +53,6 @@ export class UserActionsController {
     if (await this.cache.validate(req, res, spec)) return new NotModified();
     const rows = await this.service.monthly(tenant, query);
     if (format === 'json') return this.service.toJson(rows);
-    const range = query.from || query.to ? `${query.from ? fileStamp(query.from) : 'start'}_${query.to ? fileStamp(query.to) : 'now'}` : 'all';
-    return new CsvResult<MonthlyRow>(
-      `tenant-${tenant}-useractions-${range}.csv`,
-      [
-        { label: 'module', value: (r) => r.module },
-        { label: 'action', value: (r) => r.action },
-        { label: 'tenant', value: (r) => r.tenant },
-        { label: 'count', value: (r) => r.count },
-        { label: 'month', value: (r) => r.month },
-        { label: 'year', value: (r) => r.year },
-      ],
-      rows,
-    );
+    return userActionsCsv(tenant, query, rows);
   }
 }

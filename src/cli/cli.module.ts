@@ -7,7 +7,10 @@ import { DatabaseModule } from '../database/database.module';
 import { DirectoryRepository } from '../directory/directory.repository';
 import { DirectoryService } from '../directory/directory.service';
 import { IngestionService } from '../ingestion/ingestion.service';
+import { RollupLeaseRepository } from '../rollup/rollup-lease.repository';
+import { RollupRepository } from '../rollup/rollup.repository';
 import { RollupService } from '../rollup/rollup.service';
+import { SummaryRepository } from '../summary/summary.repository';
 import { SummaryService } from '../summary/summary.service';
 
 export interface CliContextOptions {
@@ -29,7 +32,7 @@ export class CliModule {
   static register(config: AppConfig, options: CliContextOptions = {}): DynamicModule {
     const core = CoreModule.register(config, options.clock ?? new SystemClock());
     if (options.database === false) return { module: CliModule, imports: [core] };
-    const services = [SummaryService, RollupService, IngestionService, DirectoryService, DirectoryRepository];
+    const services = [SummaryService, SummaryRepository, RollupService, RollupRepository, RollupLeaseRepository, IngestionService, DirectoryService, DirectoryRepository];
     return {
       module: CliModule,
       imports: [core, DatabaseModule.withRole({ statementTimeout: false })],

@@ -8,7 +8,10 @@ import { DirectoryRepository } from '../directory/directory.repository';
 import { DirectoryService } from '../directory/directory.service';
 import { IngestionService } from '../ingestion/ingestion.service';
 import { UserActionRepository } from '../ingestion/user-action.repository';
+import { RollupLeaseRepository } from '../rollup/rollup-lease.repository';
+import { RollupRepository } from '../rollup/rollup.repository';
 import { RollupService } from '../rollup/rollup.service';
+import { SummaryRepository } from '../summary/summary.repository';
 import { SummaryService } from '../summary/summary.service';
 
 export interface CliContextOptions {
@@ -30,7 +33,17 @@ export class CliModule {
   static register(config: AppConfig, options: CliContextOptions = {}): DynamicModule {
     const core = CoreModule.register(config, options.clock ?? new SystemClock());
     if (options.database === false) return { module: CliModule, imports: [core] };
-    const services = [SummaryService, RollupService, IngestionService, UserActionRepository, DirectoryService, DirectoryRepository];
+    const services = [
+      SummaryService,
+      SummaryRepository,
+      RollupService,
+      RollupRepository,
+      RollupLeaseRepository,
+      IngestionService,
+      UserActionRepository,
+      DirectoryService,
+      DirectoryRepository,
+    ];
     return {
       module: CliModule,
       imports: [core, DatabaseModule.withRole({ statementTimeout: false })],

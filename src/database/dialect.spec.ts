@@ -40,4 +40,14 @@ describe('DialectSql', () => {
     expect([mysql.forUpdate(), sqlite.forUpdate()]).toEqual([' FOR UPDATE', '']);
     expect([mysql.greatest('a', 'b'), sqlite.greatest('a', 'b')]).toEqual(['GREATEST(a, b)', 'MAX(a, b)']);
   });
+
+  it('finds the smallest value over groups: a loose index scan on MySQL, a recursive CTE on SQLite', () => {
+    expect(mysql.minOverGroups('ua', 'tenant', 'created', 'level = ?', 'oldest')).toBe(
+      'SELECT MIN(created) AS oldest FROM (SELECT MIN(created) AS created FROM ua WHERE level = ? GROUP BY tenant) per_tenant',
+    );
+    expect(sqlite.minOverGroups('ua', 'tenant', 'created', 'level = ?', 'oldest').replace(/\s+/g, ' ')).toBe(
+      'WITH RECURSIVE g(tenant) AS ( SELECT MIN(tenant) FROM ua UNION ALL SELECT (SELECT MIN(tenant) FROM ua WHERE tenant > g.tenant) FROM g WHERE g.tenant IS NOT NULL ) ' +
+        'SELECT MIN((SELECT MIN(created) FROM ua WHERE tenant = g.tenant AND level = ?)) AS oldest FROM g',
+    );
+  });
 });

@@ -93,6 +93,24 @@ export class DialectSql {
     return this.dialect === 'mysql' ? ' FOR UPDATE' : '';
   }
 
+  /**
+   * `SELECT MIN(column) AS alias` over the rows of `table` matching `where` (unqualified columns,
+   * `?` placeholders), found with one index seek per distinct `group` value on an index
+   * (group, …where's columns, column): MySQL/MariaDB do that for a GROUP BY ("Using index for
+   * group-by"); SQLite would scan the whole index, so there the groups are walked by a recursive
+   * CTE (a skip scan by hand). Both statements take `where`'s parameters once.
+   */
+  minOverGroups(table: string, group: string, column: string, where: string, alias: string): string {
+    if (this.dialect === 'mysql') {
+      return `SELECT MIN(${column}) AS ${alias} FROM (SELECT MIN(${column}) AS ${column} FROM ${table} WHERE ${where} GROUP BY ${group}) per_${group}`;
+    }
+    return `WITH RECURSIVE g(${group}) AS (
+    SELECT MIN(${group}) FROM ${table}
+    UNION ALL SELECT (SELECT MIN(${group}) FROM ${table} WHERE ${group} > g.${group}) FROM g WHERE g.${group} IS NOT NULL
+  )
+  SELECT MIN((SELECT MIN(${column}) FROM ${table} WHERE ${group} = g.${group} AND ${where})) AS ${alias} FROM g`;
+  }
+
   /** The greater of two expressions (`GREATEST` / two-argument `MAX`). */
   greatest(a: string, b: string): string {
     return this.dialect === 'mysql' ? `GREATEST(${a}, ${b})` : `MAX(${a}, ${b})`;

@@ -99,13 +99,10 @@ export class IngestionService {
     const versions = dayVersions(tenant, fresh.map((e) => e.created));
     if (fresh.some((e) => e.configuration && e.actionId)) versions.push({ tenant, bucket: Bucket.Snapshots });
     await this.versions.bump(em, versions);
-    await this.summary.apply(
+    await this.summary.add(
       em,
       tenant,
-      this.summary.deltasFor(
-        fresh.map((e) => ({ created: e.created, module: e.module, action: e.action, country: e.country ?? null, device: e.device ?? null, count: 1 })),
-        AggregationLevel.RealTime,
-      ),
+      fresh.map((e) => ({ created: e.created, module: e.module, action: e.action, level: AggregationLevel.RealTime, country: e.country ?? null, device: e.device ?? null, count: 1 })),
     );
     return fresh.length;
   }

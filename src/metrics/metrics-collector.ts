@@ -3,27 +3,12 @@ import { Calendar } from '../common/calendar';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { Database } from '../database/database.service';
-import { AggregationLevel } from '../database/entities';
-import { toInstant } from '../database/values';
+import { RollupRepository } from '../rollup/rollup.repository';
 import { Metrics } from './metrics.service';
 
 const DAY_MS = 86_400_000;
 /** The rollup-lag query gets this long; a scrape must answer even when the database does not. */
 const LAG_QUERY_BUDGET_MS = 2000;
-
-/**
- * The oldest real-time row of any tenant, one index seek per tenant on (tenant, aggregation_level,
- * created): MySQL/MariaDB do it for the GROUP BY ("Using index for group-by"); SQLite would scan
- * the whole index (≈ 0.7 s per million rows, holding its one connection), so there the tenants are
- * walked by a recursive CTE (≈ 0.4 ms for 50 tenants and a million rows).
- */
-const OLDEST_REALTIME_MYSQL =
-  'SELECT MIN(created) AS oldest FROM (SELECT MIN(created) AS created FROM user_action WHERE aggregation_level = ? GROUP BY tenant) per_tenant';
-const OLDEST_REALTIME_SQLITE = `WITH RECURSIVE t(tenant) AS (
-    SELECT MIN(tenant) FROM user_action
-    UNION ALL SELECT (SELECT MIN(tenant) FROM user_action WHERE tenant > t.tenant) FROM t WHERE t.tenant IS NOT NULL
-  )
-  SELECT MIN((SELECT MIN(created) FROM user_action WHERE tenant = t.tenant AND aggregation_level = ?)) AS oldest FROM t`;
 
 /**
  * What is read at scrape time: the database pools and the rollup lag. The lag is measured in the
@@ -32,10 +17,10 @@ const OLDEST_REALTIME_SQLITE = `WITH RECURSIVE t(tenant) AS (
  */
 @Injectable()
 export class MetricsCollector {
-
   constructor(
     private readonly metrics: Metrics,
     private readonly db: Database,
+    private readonly rollups: RollupRepository,
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly calendar: Calendar,
@@ -69,13 +54,10 @@ export class MetricsCollector {
       timer.unref();
     });
     try {
-      const rows: Array<{ oldest: unknown }> = await Promise.race([
-        this.db.read((em) => em.query(this.db.dialect === 'mysql' ? OLDEST_REALTIME_MYSQL : OLDEST_REALTIME_SQLITE, [AggregationLevel.RealTime])),
-        budget,
-      ]);
-      const oldest = rows[0]?.oldest;
-      if (oldest === null || oldest === undefined) return 0;
-      const dueAt = this.calendar.addDays(this.calendar.startOfDay(toInstant(oldest)), 1).getTime() + this.config.rollup.dailyAfterDays * DAY_MS;
+      // One index seek per tenant (RollupRepository.oldestRealTime), not a scan of user_action.
+      const oldest = await Promise.race([this.rollups.oldestRealTime(), budget]);
+      if (oldest === undefined) return 0;
+      const dueAt = this.calendar.addDays(this.calendar.startOfDay(oldest), 1).getTime() + this.config.rollup.dailyAfterDays * DAY_MS;
       return Math.max(0, this.clock.now().getTime() - dueAt) / 1000;
     } finally {
       clearTimeout(timer);

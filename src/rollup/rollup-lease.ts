@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EntityManager } from 'typeorm';
-import { Database } from '../database/database.service';
-import { RollupLeaseEntity } from '../database/entities';
-import { toInstant } from '../database/values';
+import { RollupLeaseRepository } from './rollup-lease.repository';
 
 export const LEASE_NAME = 'rollup';
 export const LEASE_TTL_MS = 60_000;
@@ -19,20 +17,9 @@ export class RollupLease {
   readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   constructor(
-    private readonly db: Database,
+    private readonly leases: RollupLeaseRepository,
     private readonly ttlMs = LEASE_TTL_MS,
   ) {}
-
-  private update(set: Partial<RollupLeaseEntity>, where: string, params: Record<string, unknown>) {
-    return this.db.transaction((em) =>
-      em
-        .createQueryBuilder()
-        .update(RollupLeaseEntity)
-        .set(set)
-        .where(`name = :name AND (${where})`, { name: LEASE_NAME, ...params })
-        .execute(),
-    );
-  }
 
   /**
    * Takes the lease when it is free, expired, or already ours. A lease visibly held by another
@@ -46,45 +33,25 @@ export class RollupLease {
     const now = new Date();
     const cur = await this.current();
     if (cur.holder !== null && cur.holder !== this.holder && cur.expiresAt !== null && cur.expiresAt >= now) return false;
-    const res = await this.update(
-      { holder: this.holder, expiresAt: new Date(now.getTime() + this.ttlMs) },
-      'holder IS NULL OR expires_at IS NULL OR expires_at < :now OR holder = :holder',
-      { now, holder: this.holder },
-    );
-    return (res.affected ?? 0) > 0;
-  }
-
-  /** Extends the lease; false when it was lost (expired and taken by another runner). */
-  async renew(): Promise<boolean> {
-    return this.db.transaction((em) => this.renewWithin(em));
+    return this.leases.take(LEASE_NAME, this.holder, now, new Date(now.getTime() + this.ttlMs));
   }
 
   /**
-   * Extends the lease inside the caller's transaction (false when it was lost). As the first
+   * Extends the lease inside the caller's transaction (false when it was lost: expired and taken by another runner). As the first
    * statement of a chunk it also takes SQLite's write lock before the chunk reads: a transaction
    * that reads first and writes later fails with SQLITE_BUSY_SNAPSHOT when another process (the
    * service, another runner) committed in between.
    */
   async renewWithin(em: EntityManager): Promise<boolean> {
-    const res = await em
-      .createQueryBuilder()
-      .update(RollupLeaseEntity)
-      .set({ expiresAt: new Date(Date.now() + this.ttlMs) })
-      .where('name = :name AND holder = :holder', { name: LEASE_NAME, holder: this.holder })
-      .execute();
-    return (res.affected ?? 0) > 0;
+    return this.leases.extend(em, LEASE_NAME, this.holder, new Date(Date.now() + this.ttlMs));
   }
 
   async release(): Promise<void> {
-    await this.update({ holder: null, expiresAt: null }, 'holder = :holder', { holder: this.holder });
+    await this.leases.release(LEASE_NAME, this.holder);
   }
 
   /** Who holds the lease now, for the "skipped" message. */
   async current(): Promise<{ holder: string | null; expiresAt: Date | null }> {
-    const rows: Array<{ holder: string | null; expiresAt: unknown }> = await this.db.read((em) =>
-      em.query('SELECT holder, expires_at AS expiresAt FROM rollup_lease WHERE name = ?', [LEASE_NAME]),
-    );
-    const row = rows[0];
-    return { holder: row?.holder ?? null, expiresAt: row?.expiresAt ? toInstant(row.expiresAt) : null };
+    return this.leases.current(LEASE_NAME);
   }
 }

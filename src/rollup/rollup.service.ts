@@ -6,15 +6,14 @@ import { AppConfig } from '../config/app-config';
 import { dayVersions } from '../database/data-version';
 import { DataVersionRepository } from '../database/data-version.repository';
 import { Database } from '../database/database.service';
-import { AggregationLevel, UserActionEntity } from '../database/entities';
-import { toInstant, toInt, toStringOrNull } from '../database/values';
+import { AggregationLevel } from '../database/entities';
 import { Metrics } from '../metrics/metrics.service';
 import { SummaryService } from '../summary/summary.service';
 import { RollupLease } from './rollup-lease';
+import { RollupLeaseRepository } from './rollup-lease.repository';
+import { RollupAggregate, RollupRepository, RollupSourceRow } from './rollup.repository';
 
 const DAY_MS = 86_400_000;
-const UPSERT_ROWS = 200;
-const DELETE_IDS = 1000;
 
 export interface RollupOptions {
   /** The instant the thresholds are measured from (default: now). */
@@ -64,26 +63,6 @@ export interface RollupSummary {
  */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-interface SourceRow {
-  id: unknown;
-  module: unknown;
-  action: unknown;
-  created: unknown;
-  country: unknown;
-  device: unknown;
-  actionLabel: unknown;
-  actionId: unknown;
-  actionParameter: unknown;
-  count: unknown;
-}
-
-interface Group {
-  period: Date;
-  key: string;
-  values: [number, number, string | null, string | null, string | null, string | null, string | null];
-  count: number;
-}
-
 /**
  * Compaction (spec §1): real-time rows of whole days older than ROLLUP_DAILY_AFTER_DAYS become
  * daily rows, daily rows of whole months older than ROLLUP_MONTHLY_AFTER_DAYS become monthly rows.
@@ -101,6 +80,8 @@ export class RollupService {
 
   constructor(
     private readonly db: Database,
+    private readonly rollups: RollupRepository,
+    private readonly leases: RollupLeaseRepository,
     private readonly versions: DataVersionRepository,
     private readonly config: AppConfig,
     private readonly summary: SummaryService,
@@ -145,7 +126,7 @@ export class RollupService {
       rowsDeleted: 0,
       seconds: 0,
     };
-    const lease = new RollupLease(this.db);
+    const lease = new RollupLease(this.leases);
     if (!opts.dryRun && !(await lease.acquire())) {
       const cur = await lease.current();
       summary.skipped = `another rollup runner holds the lease (${cur.holder} until ${cur.expiresAt?.toISOString()})`;
@@ -153,7 +134,7 @@ export class RollupService {
     }
     metrics?.rollupLeaseHeld.set(1);
     try {
-      const tenants = opts.tenant !== undefined ? [opts.tenant] : await this.tenants();
+      const tenants = opts.tenant !== undefined ? [opts.tenant] : await this.rollups.tenants();
       const periods = new Set<string>();
       const steps = [
         { step: 'daily' as const, from: AggregationLevel.RealTime, to: AggregationLevel.Daily, cutoff: cut.daily },
@@ -213,52 +194,16 @@ export class RollupService {
     await this.db.transaction((em) => this.versions.recordClosure(em, tenant, before));
   }
 
-  private async tenants(): Promise<number[]> {
-    const rows: Array<{ tenant: unknown }> = await this.db.read((em) =>
-      em.createQueryBuilder().select('DISTINCT ua.tenant', 'tenant').from(UserActionEntity, 'ua').orderBy('tenant', 'ASC').getRawMany(),
-    );
-    return rows.map((r) => toInt(r.tenant));
-  }
-
-  private sourceQuery(em: EntityManager, tenant: number, levels: AggregationLevel[], cutoff: Date, limit: number) {
-    return em
-      .createQueryBuilder()
-      .from(UserActionEntity, 'ua')
-      .select('ua.id', 'id')
-      .addSelect('ua.module', 'module')
-      .addSelect('ua.action', 'action')
-      .addSelect('ua.created', 'created')
-      .addSelect('ua.country', 'country')
-      .addSelect('ua.device', 'device')
-      .addSelect('ua.actionLabel', 'actionLabel')
-      .addSelect('ua.actionId', 'actionId')
-      .addSelect('ua.actionParameter', 'actionParameter')
-      .addSelect('ua.count', 'count')
-      .where('ua.tenant = :tenant AND ua.aggregationLevel IN (:...levels) AND ua.created < :cutoff', { tenant, levels, cutoff })
-      .orderBy('ua.created', 'ASC')
-      .addOrderBy('ua.id', 'ASC')
-      .limit(limit);
-  }
-
-  private group(rows: SourceRow[], target: AggregationLevel): Map<string, Group> {
-    const groups = new Map<string, Group>();
+  private group(rows: RollupSourceRow[], target: AggregationLevel): Map<string, RollupAggregate> {
+    const groups = new Map<string, RollupAggregate>();
     for (const r of rows) {
-      const created = toInstant(r.created);
-      const period = target === AggregationLevel.Daily ? this.calendar.startOfDay(created) : this.calendar.startOfMonth(created);
-      const values: Group['values'] = [
-        toInt(r.module),
-        toInt(r.action),
-        toStringOrNull(r.country),
-        toStringOrNull(r.device),
-        toStringOrNull(r.actionLabel),
-        toStringOrNull(r.actionId),
-        toStringOrNull(r.actionParameter),
-      ];
+      const period = target === AggregationLevel.Daily ? this.calendar.startOfDay(r.created) : this.calendar.startOfMonth(r.created);
+      const values: RollupAggregate['values'] = [r.module, r.action, r.country, r.device, r.actionLabel, r.actionId, r.actionParameter];
       const key = keyHash(values);
       const id = `${period.getTime()}:${key}`;
       const g = groups.get(id);
-      if (g) g.count += toInt(r.count);
-      else groups.set(id, { period, key, values, count: toInt(r.count) });
+      if (g) g.count += r.count;
+      else groups.set(id, { period, key, values, count: r.count });
     }
     return groups;
   }
@@ -272,46 +217,20 @@ export class RollupService {
     cutoff: Date,
     limit: number,
   ): Promise<{ read: number; written: number; periods: string[] }> {
-    const qb = this.sourceQuery(em, tenant, [from], cutoff, limit);
-    if (this.db.dialect === 'mysql') qb.setLock('pessimistic_write');
-    const rows = await qb.getRawMany<SourceRow>();
+    const rows = await this.rollups.lockChunk(em, tenant, from, cutoff, limit);
     if (rows.length === 0) return { read: 0, written: 0, periods: [] };
     const groups = [...this.group(rows, to).values()];
-    const cols = '(tenant, module, action, country, device, action_label, action_id, action_parameter, created, aggregation_level, count, rollup_key)';
-    const conflict =
-      this.db.dialect === 'mysql'
-        ? 'ON DUPLICATE KEY UPDATE count = count + VALUES(count)'
-        : 'ON CONFLICT (tenant, aggregation_level, created, rollup_key) DO UPDATE SET count = user_action.count + excluded.count';
-    for (let i = 0; i < groups.length; i += UPSERT_ROWS) {
-      const slice = groups.slice(i, i + UPSERT_ROWS);
-      const params = slice.flatMap((g) => [tenant, ...g.values, this.db.instantParam(g.period), to, g.count, g.key]);
-      const placeholders = slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-      await em.query(`INSERT INTO user_action ${cols} VALUES ${placeholders} ${conflict}`, params);
-    }
+    await this.rollups.addAggregates(em, tenant, to, groups);
     // The summary tables move the same counts from the source level (and day) to the target.
-    const removed = this.summary.deltasFor(
-      rows.map((r) => ({
-        created: toInstant(r.created),
-        module: toInt(r.module),
-        action: toInt(r.action),
-        country: toStringOrNull(r.country),
-        device: toStringOrNull(r.device),
-        count: toInt(r.count),
-      })),
-      from,
-      -1,
+    await this.summary.move(
+      em,
+      tenant,
+      rows.map((r) => ({ created: r.created, module: r.module, action: r.action, level: from, country: r.country, device: r.device, count: r.count })),
+      groups.map((g) => ({ created: g.period, module: g.values[0], action: g.values[1], level: to, country: g.values[2], device: g.values[3], count: g.count })),
     );
-    const added = this.summary.deltasFor(
-      groups.map((g) => ({ created: g.period, module: g.values[0], action: g.values[1], country: g.values[2], device: g.values[3], count: g.count })),
-      to,
-    );
-    await this.summary.apply(em, tenant, [...removed, ...added]);
     // The read API's ETags: the days rows left and the periods they went to.
-    await this.versions.bump(em, dayVersions(tenant, [...rows.map((r) => toInstant(r.created)), ...groups.map((g) => g.period)]));
-    const ids = rows.map((r) => r.id);
-    for (let i = 0; i < ids.length; i += DELETE_IDS) {
-      await em.createQueryBuilder().delete().from(UserActionEntity).where('id IN (:...ids)', { ids: ids.slice(i, i + DELETE_IDS) }).execute();
-    }
+    await this.versions.bump(em, dayVersions(tenant, [...rows.map((r) => r.created), ...groups.map((g) => g.period)]));
+    await this.rollups.deleteRows(em, rows.map((r) => r.id));
     return { read: rows.length, written: groups.length, periods: [...new Set(groups.map((g) => g.period.toISOString()))] };
   }
 
@@ -334,11 +253,7 @@ export class RollupService {
     const dailyRows = new Set<string>();
     let after: { created: Date; id: unknown } | undefined;
     for (;;) {
-      const rows = await this.db.read((em) => {
-        const qb = this.sourceQuery(em, tenant, levels, cutoff, limit);
-        if (after) qb.andWhere('(ua.created > :afterCreated OR (ua.created = :afterCreated AND ua.id > :afterId))', { afterCreated: after.created, afterId: after.id });
-        return qb.getRawMany<SourceRow>();
-      });
+      const rows = await this.rollups.page(tenant, levels, cutoff, limit, after);
       if (rows.length === 0) return;
       let read = rows.length;
       if (monthly) {
@@ -351,7 +266,7 @@ export class RollupService {
       await onChunk(read, groups.length, read, [...new Set(groups.map(([, g]) => g.period.toISOString()))]);
       await yieldToEventLoop();
       const last = rows[rows.length - 1];
-      after = { created: toInstant(last.created), id: last.id };
+      after = { created: last.created, id: last.id };
     }
   }
 }

@@ -6,22 +6,9 @@ import { ConfigError } from '../config/app-config';
 import { Bucket } from '../database/data-version';
 import { DataVersionRepository } from '../database/data-version.repository';
 import { Database } from '../database/database.service';
-import { toInstant, toInt } from '../database/values';
+import { SummaryDelta, summaryDeltas, SummarySource } from './summary-deltas';
+import { StatDayCdChange, StatDayChange, SummaryRepository } from './summary.repository';
 
-/** A change to the totals of one (tenant, local day, module, action, level, country, device). */
-export interface SummaryDelta {
-  day: Date;
-  module: number;
-  action: number;
-  level: number;
-  country: string | null;
-  device: string | null;
-  count: number;
-  /** Earliest `created` among the rows added (ignored for negative deltas). */
-  minCreated: Date;
-}
-
-const UPSERT_ROWS = 1000;
 
 /**
  * Summary tables (Rick James' "summary tables"): per tenant and local day of STATISTICS_TIME_ZONE,
@@ -38,6 +25,7 @@ export class SummaryService {
 
   constructor(
     private readonly db: Database,
+    private readonly summaries: SummaryRepository,
     private readonly versions: DataVersionRepository,
     readonly calendar: Calendar,
   ) {}
@@ -46,11 +34,21 @@ export class SummaryService {
     return keyHash([d.module, d.action, d.level, d.country, d.device]);
   }
 
-  /** Adds the rows' counts (or removes them, with negative counts) in the caller's transaction. */
+  /** Adds the rows (stored just now, in the caller's transaction) to the summaries. */
+  async add(em: EntityManager, tenant: number, rows: readonly SummarySource[]): Promise<void> {
+    await this.apply(em, tenant, summaryDeltas(this.calendar, rows));
+  }
+
+  /** Moves counts in the caller's transaction: `removed` rows leave the summaries, `added` rows join them (the rollup). */
+  async move(em: EntityManager, tenant: number, removed: readonly SummarySource[], added: readonly SummarySource[]): Promise<void> {
+    await this.apply(em, tenant, [...summaryDeltas(this.calendar, removed, -1), ...summaryDeltas(this.calendar, added)]);
+  }
+
+  /** Adds the deltas' counts (or removes them, with negative counts) in the caller's transaction. */
   async apply(em: EntityManager, tenant: number, deltas: SummaryDelta[]): Promise<void> {
     if (deltas.length === 0) return;
-    const day = new Map<string, { day: Date; module: number; action: number; level: number; count: number; minCreated: Date }>();
-    const cd = new Map<string, SummaryDelta & { k: string }>();
+    const day = new Map<string, StatDayChange>();
+    const cd = new Map<string, StatDayCdChange>();
     for (const d of deltas) {
       const dk = `${d.day.getTime()}|${d.module}|${d.action}|${d.level}`;
       const a = day.get(dk);
@@ -62,59 +60,18 @@ export class SummaryService {
       const ck = `${d.day.getTime()}|${k}`;
       const c = cd.get(ck);
       if (c) c.count += d.count;
-      else cd.set(ck, { ...d, k });
+      else cd.set(ck, { day: d.day, k, module: d.module, action: d.action, level: d.level, country: d.country, device: d.device, count: d.count });
     }
     // A stable order keeps concurrent transactions from locking the same rows in opposite orders.
     const dayRows = [...day.values()].filter((r) => r.count !== 0).sort((a, b) => a.day.getTime() - b.day.getTime() || a.module - b.module || a.action - b.action || a.level - b.level);
     const cdRows = [...cd.values()].filter((r) => r.count !== 0).sort((a, b) => a.day.getTime() - b.day.getTime() || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-    const mysql = this.db.dialect === 'mysql';
-    const p = (d: Date) => this.db.instantParam(d);
     // The per-day rows are the hottest (every batch of a tenant touches today's): upsert them
     // last, so their locks are held for the shortest time before commit.
-    for (let i = 0; i < cdRows.length; i += UPSERT_ROWS) {
-      const slice = cdRows.slice(i, i + UPSERT_ROWS);
-      await em.query(
-        `INSERT INTO stat_day_cd (tenant, day, k, module, action, aggregation_level, country, device, count) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ` +
-          (mysql ? 'ON DUPLICATE KEY UPDATE count = count + VALUES(count)' : 'ON CONFLICT (tenant, day, k) DO UPDATE SET count = stat_day_cd.count + excluded.count'),
-        slice.flatMap((r) => [tenant, p(r.day), r.k, r.module, r.action, r.level, r.country, r.device, r.count]),
-      );
-    }
-    for (let i = 0; i < dayRows.length; i += UPSERT_ROWS) {
-      const slice = dayRows.slice(i, i + UPSERT_ROWS);
-      await em.query(
-        `INSERT INTO stat_day (tenant, day, module, action, aggregation_level, count, min_created) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')} ` +
-          (mysql
-            ? 'ON DUPLICATE KEY UPDATE count = count + VALUES(count), min_created = LEAST(min_created, VALUES(min_created))'
-            : 'ON CONFLICT (tenant, day, module, action, aggregation_level) DO UPDATE SET count = stat_day.count + excluded.count, min_created = MIN(stat_day.min_created, excluded.min_created)'),
-        slice.flatMap((r) => [tenant, p(r.day), r.module, r.action, r.level, r.count, p(r.minCreated)]),
-      );
-    }
+    await this.summaries.addDayCd(em, tenant, cdRows);
+    await this.summaries.addDay(em, tenant, dayRows);
     // Rows that reached zero carry nothing: delete them (only among the days just decremented).
-    const emptied = [...new Set([...dayRows, ...cdRows].filter((r) => r.count < 0).map((r) => r.day.getTime()))].map((t) => p(new Date(t)));
-    for (let i = 0; i < emptied.length; i += UPSERT_ROWS) {
-      const days = emptied.slice(i, i + UPSERT_ROWS);
-      const inList = days.map(() => '?').join(', ');
-      await em.query(`DELETE FROM stat_day WHERE tenant = ? AND day IN (${inList}) AND count = 0`, [tenant, ...days]);
-      await em.query(`DELETE FROM stat_day_cd WHERE tenant = ? AND day IN (${inList}) AND count = 0`, [tenant, ...days]);
-    }
-  }
-
-  /** Deltas that add `rows` (raw user-action values) at `level`. */
-  deltasFor(
-    rows: Array<{ created: Date; module: number; action: number; country: string | null; device: string | null; count: number }>,
-    level: number,
-    sign = 1,
-  ): SummaryDelta[] {
-    return rows.map((r) => ({
-      day: this.calendar.startOfDay(r.created),
-      module: r.module,
-      action: r.action,
-      level,
-      country: r.country,
-      device: r.device,
-      count: sign * r.count,
-      minCreated: r.created,
-    }));
+    const emptied = [...new Set([...dayRows, ...cdRows].filter((r) => r.count < 0).map((r) => r.day.getTime()))].map((t) => new Date(t));
+    await this.summaries.deleteEmpty(em, tenant, emptied);
   }
 
   /**
@@ -122,39 +79,20 @@ export class SummaryService {
    * STATISTICS_TIME_ZONE). Runs month by month, each month in one transaction.
    */
   async rebuildTenant(tenant: number): Promise<number> {
-    const bounds: Array<{ first: unknown; last: unknown }> = await this.db.read((em) =>
-      em.query('SELECT MIN(created) AS first, MAX(created) AS last FROM user_action WHERE tenant = ?', [tenant]),
-    );
+    const bounds = await this.summaries.createdBounds(tenant);
     await this.db.transaction(async (em) => {
-      await em.query('DELETE FROM stat_day WHERE tenant = ?', [tenant]);
-      await em.query('DELETE FROM stat_day_cd WHERE tenant = ?', [tenant]);
+      await this.summaries.deleteTenant(em, tenant);
       await this.versions.bump(em, [{ tenant, bucket: Bucket.Summaries }]);
     });
-    if (!bounds[0] || bounds[0].first === null) return 0;
-    const months = this.calendar.monthStarts(toInstant(bounds[0].first), toInstant(bounds[0].last));
+    if (!bounds) return 0;
+    const months = this.calendar.monthStarts(bounds.first, bounds.last);
     let rows = 0;
     for (let i = 0; i < months.length - 1; i++) {
       rows += await this.db.transaction(async (em) => {
-        const raw: Array<Record<string, unknown>> = await em.query(
-          'SELECT created, module, action, aggregation_level AS level, country, device, count FROM user_action WHERE tenant = ? AND created >= ? AND created < ?',
-          [tenant, this.db.instantParam(months[i]), this.db.instantParam(months[i + 1])],
-        );
-        const deltas: SummaryDelta[] = raw.map((r) => {
-          const created = toInstant(r.created);
-          return {
-            day: this.calendar.startOfDay(created),
-            module: toInt(r.module),
-            action: toInt(r.action),
-            level: toInt(r.level),
-            country: (r.country as string | null) ?? null,
-            device: (r.device as string | null) ?? null,
-            count: toInt(r.count),
-            minCreated: created,
-          };
-        });
-        await this.apply(em, tenant, deltas);
+        const stored = await this.summaries.userActions(em, tenant, months[i], months[i + 1]);
+        await this.add(em, tenant, stored);
         await this.versions.bump(em, [{ tenant, bucket: Bucket.Summaries }]);
-        return raw.length;
+        return stored.length;
       });
     }
     return rows;
@@ -165,12 +103,12 @@ export class SummaryService {
    * recorded zone is built now (empty: instantly); a different zone needs `npm run summaries:rebuild`.
    */
   async ensureZone(zone: string): Promise<'ok' | 'built'> {
-    const meta: Array<{ value: string }> = await this.db.read((em) => em.query("SELECT value FROM summary_meta WHERE name = 'time_zone'"));
-    if (meta[0]?.value === zone) return 'ok';
-    if (meta[0]) {
+    const built = await this.summaries.builtZone();
+    if (built === zone) return 'ok';
+    if (built !== undefined) {
       throw new ConfigError(
         'STATISTICS_TIME_ZONE',
-        `is ${zone} but the statistics were built for ${meta[0].value}; run \`npm run summaries:rebuild\` (with the new zone) before starting, or keep the old zone`,
+        `is ${zone} but the statistics were built for ${built}; run \`npm run summaries:rebuild\` (with the new zone) before starting, or keep the old zone`,
       );
     }
     await this.rebuildAll(zone);
@@ -178,16 +116,12 @@ export class SummaryService {
   }
 
   async rebuildAll(zone: string): Promise<number> {
-    const tenants: Array<{ tenant: unknown }> = await this.db.read((em) => em.query('SELECT DISTINCT tenant FROM user_action'));
     let rows = 0;
-    for (const t of tenants) {
-      rows += await this.rebuildTenant(toInt(t.tenant));
-      this.logger.log(`summaries rebuilt for tenant ${String(t.tenant)}`);
+    for (const tenant of await this.summaries.tenants()) {
+      rows += await this.rebuildTenant(tenant);
+      this.logger.log(`summaries rebuilt for tenant ${tenant}`);
     }
-    await this.db.transaction(async (em) => {
-      await em.query("DELETE FROM summary_meta WHERE name = 'time_zone'");
-      await em.query("INSERT INTO summary_meta (name, value) VALUES ('time_zone', ?)", [zone]);
-    });
+    await this.db.transaction((em) => this.summaries.recordZone(em, zone));
     return rows;
   }
 }

@@ -26,6 +26,21 @@ export default tseslint.config(
     },
   },
   { files: ['scripts/**/*.js'], languageOptions: { sourceType: 'commonjs' } },
+  // SQL lives in the repositories (docs/database.md): no other file of src/ sends a statement.
+  // src/database/ is the layer below them (connections, migrations, schema tools).
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.repository.ts', 'src/database/**', 'src/**/*.spec.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.property.name=/^(query|createQueryBuilder|streamSql|getRepository|getRawMany|execute)$/]',
+          message: 'SQL belongs in a repository (*.repository.ts) with a @GenerateSql example; see docs/database.md.',
+        },
+      ],
+    },
+  },
   // src/common/ is the bottom layer: it imports nothing else of src/ (config, database, statistics …).
   // What needs them belongs higher up (src/http/ is the HTTP edge) or takes them as parameters.
   {

@@ -163,10 +163,6 @@ export class Database implements OnApplicationShutdown {
     return this.onConnection('master', (runner) => this.inTransaction(runner, 'READ COMMITTED', work));
   }
 
-  /** An instant as a parameter of a raw `em.query()` (SQLite stores UTC text, mysql2 takes a Date). */
-  instantParam(d: Date): Date | string {
-    return this.sql.instant(d);
-  }
 
   /**
    * SQLite write transaction that takes the write lock up front (BEGIN IMMEDIATE, waiting up to
@@ -192,8 +188,8 @@ export class Database implements OnApplicationShutdown {
   }
 
   /**
-   * Streams the raw rows of a parameterised statement (`?` placeholders; use {@link instantParam}
-   * for instants), object mode, one row per chunk. Destroying the stream stops the query and
+   * Streams the raw rows of a parameterised statement (`?` placeholders; `sql.instant()` for
+   * instants), object mode, one row per chunk. Destroying the stream stops the query and
    * frees its connection.
    */
   streamSql(sql: string, params: unknown[]): Readable {

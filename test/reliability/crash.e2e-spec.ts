@@ -497,7 +497,7 @@ describe(`the service killed with SIGKILL (compiled service as a child process, 
         await em.query(
           'INSERT INTO user_action (tenant, module, action, created, aggregation_level, count, country, device, action_label, action_id, event_id) VALUES ' +
             rows.map(() => '(?, 3, ?, ?, 0, 1, ?, ?, ?, ?, ?)').join(', '),
-          rows.flatMap((r) => [EXPORT_TENANT, r.action, database.instantParam(r.created), r.country, r.device, r.label, r.actionId, r.eventId]),
+          rows.flatMap((r) => [EXPORT_TENANT, r.action, database.sql.instant(r.created), r.country, r.device, r.label, r.actionId, r.eventId]),
         );
         await summary.apply(
           em,

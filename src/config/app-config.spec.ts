@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig, loadMigrationTarget, loadSchemaCheckUrl } from './app-config';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig, loadMigrationTarget, loadSchemaCheckUrl, loadSqlSnapshotUrl } from './app-config';
 
 /** Runs loadConfig and returns the ConfigError it throws (fails the test when it throws nothing or something else). */
 function configError(env: Record<string, string>): ConfigError {
@@ -436,5 +436,15 @@ describe('loadSchemaCheckUrl (npm run schema:check)', () => {
       'Invalid configuration: SCHEMA_CHECK_DATABASE_URL must name a database containing "test" (it is dropped and re-created), got "statistics"',
     );
     expect(() => loadSchemaCheckUrl({ SCHEMA_CHECK_DATABASE_URL: 'sqlite:///tmp/x_test' })).toThrow(/SCHEMA_CHECK_DATABASE_URL must use mysql:\/\//);
+  });
+});
+
+describe('loadSqlSnapshotUrl (npm run sql:snapshot)', () => {
+  it('defaults to a local test database, takes a mysql:// URL naming a test database, refuses others', () => {
+    expect(loadSqlSnapshotUrl({})).toBe('mysql://root@127.0.0.1:3306/statistics_sql_snapshot_test');
+    expect(loadSqlSnapshotUrl({ SQL_SNAPSHOT_DATABASE_URL: 'mysql://u@db:3307/snap_test' })).toBe('mysql://u@db:3307/snap_test');
+    expect(() => loadSqlSnapshotUrl({ SQL_SNAPSHOT_DATABASE_URL: 'mysql://u@h:3306/statistics' })).toThrow(
+      'Invalid configuration: SQL_SNAPSHOT_DATABASE_URL must name a database containing "test" (it is dropped and re-created), got "statistics"',
+    );
   });
 });

@@ -19,7 +19,7 @@ import { FixedClock } from '../src/common/clock';
 import { loadConfig } from '../src/config/app-config';
 import { ServiceProcess } from '../test/support/service-process';
 import { DatasetSpec, datasetSize, EventFactory, generateDataset, LARGE_TENANT, POPULARITIES, Popularity, rollUpDataset } from './dataset';
-import { BenchRow, peakRssMb, pct, resetPeak, windowBefore } from './scenarios/common';
+import { BenchRow, fetchCounted, peakRssMb, pct, resetPeak, windowBefore } from './scenarios/common';
 import { AGGREGATED_SCENARIOS, aggregatedScenarios, CONFIGURATION_SCENARIOS, configurationScenarios, ROLLUP_SCENARIOS, rollupScenario } from './scenarios';
 
 const args = process.argv.slice(2);
@@ -171,21 +171,7 @@ async function startService(url: URL): Promise<Service> {
 }
 
 /** GET that consumes the body; resolves with status, bytes and line count. */
-function get(port: number, path: string, token: string, accept = 'application/json'): Promise<{ status: number; bytes: number; lines: number }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ agent, host: '127.0.0.1', port, path, headers: { Authorization: `Bearer ${token}`, Accept: accept } }, (res) => {
-      let bytes = 0;
-      let lines = 0;
-      res.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
-      });
-      res.on('end', () => (res.statusCode! < 400 ? resolve({ status: res.statusCode!, bytes, lines }) : reject(new Error(`GET ${path} → ${res.statusCode}`))));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
-}
+const get = (port: number, path: string, token: string, accept = 'application/json') => fetchCounted(port, path, token, accept);
 
 function post(port: number, path: string, token: string, body: unknown): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -48,8 +48,8 @@ export function fetchBody(port: number, path: string, token: string, accept = 'a
   });
 }
 
-/** GET that only counts bytes and lines (a large CSV export). */
-export function fetchCounted(port: number, path: string, token: string, accept: string): Promise<{ bytes: number; lines: number }> {
+/** GET that only counts bytes and lines (a large CSV export); rejects on a status ≥ 400. */
+export function fetchCounted(port: number, path: string, token: string, accept: string): Promise<{ status: number; bytes: number; lines: number }> {
   return new Promise((resolve, reject) => {
     const req = http.get({ agent, host: '127.0.0.1', port, path, headers: { Authorization: `Bearer ${token}`, Accept: accept } }, (res) => {
       let bytes = 0;
@@ -58,7 +58,7 @@ export function fetchCounted(port: number, path: string, token: string, accept: 
         bytes += chunk.length;
         for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++;
       });
-      res.on('end', () => (res.statusCode! < 400 ? resolve({ bytes, lines }) : reject(new Error(`GET ${path} → ${res.statusCode}`))));
+      res.on('end', () => (res.statusCode! < 400 ? resolve({ status: res.statusCode!, bytes, lines }) : reject(new Error(`GET ${path} → ${res.statusCode}`))));
       res.on('error', reject);
     });
     req.on('error', reject);

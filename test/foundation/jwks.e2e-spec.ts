@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { sign } from 'jsonwebtoken';
 import { JwksKeyStore } from '../../src/auth/jwks-key-store';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/app-config';
-import { API, b64url, call, count, expectSafe, Reply } from '../security/support';
+import { API, b64url, bearer, call, count, expect401, expectSafe, Reply } from '../security/support';
 import { gatewayKey, GatewayKey, gatewayToken, JwksServer } from '../support/jwks-server';
 import { TestApp } from '../support/test-app';
 
@@ -25,14 +25,6 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 let eventSeq = 0;
 const oneEvent = () => ({ userActions: [{ eventId: `jwks-${++eventSeq}`, module: 3, action: 1, created: '2026-03-10T11:00:00.000Z' }] });
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-
-function expect401(res: Reply): string {
-  expectSafe(res);
-  expect(res.status).toBe(401);
-  expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.any(String) });
-  return res.body.message;
-}
 
 interface Setup {
   t: TestApp;

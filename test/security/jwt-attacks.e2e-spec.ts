@@ -6,7 +6,7 @@ import { sign, SignOptions } from 'jsonwebtoken';
 import { DEVELOPMENT_JWT_SECRET } from '../../src/config/app-config';
 import { TestApp } from '../support/test-app';
 import { rsaKeyPair } from '../support/fixtures';
-import { API, b64url, call, count, expectSafe, Reply } from './support';
+import { API, b64url, bearer, call, count, expect401, expectSafe, Reply } from './support';
 
 /**
  * JWT attacks not covered by test/foundation/auth.e2e-spec.ts (which has: no token, garbage,
@@ -46,14 +46,6 @@ function rawPayloadToken(json: string, header: Record<string, unknown> = { alg: 
   return `${unsigned}.${createHmac('sha256', DEVELOPMENT_JWT_SECRET).update(unsigned).digest('base64url')}`;
 }
 
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-
-function expect401(res: Reply): string {
-  expectSafe(res);
-  expect(res.status).toBe(401);
-  expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.any(String) });
-  return res.body.message;
-}
 
 describe('JWT attacks (HS256, development secret)', () => {
   let t: TestApp;

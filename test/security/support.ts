@@ -157,3 +157,13 @@ export async function dumpDatabase(t: TestApp): Promise<Record<string, string>> 
 
 /** A JWT-style base64url segment of any JSON value. */
 export const b64url = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+export const bearer = (token: string): { Authorization: string } => ({ Authorization: `Bearer ${token}` });
+
+/** A 401 in the service's error shape that leaks nothing; returns its message. */
+export function expect401(res: Reply): string {
+  expectSafe(res);
+  expect(res.status).toBe(401);
+  expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.any(String) });
+  return res.body.message;
+}

@@ -13,8 +13,20 @@ const COLUMN: Record<Aggregation, string> = {
   actionId: 'action_id',
 };
 
-/** Aggregations the `stat_day_cd` summary can answer; others are summed from `user_action`. */
-export const SUMMARISED: ReadonlySet<Aggregation> = new Set(['country', 'device']);
+/** Aggregations the summary tables can answer (any combination of them); actionId is summed from `user_action`. */
+export const SUMMARISED: ReadonlySet<Aggregation> = new Set(['country', 'device', 'actionLabel']);
+
+/**
+ * The summary table that answers whole days for a set of {@link SUMMARISED} aggregations: the
+ * smallest whose dimensions cover them (`stat_day_label` holds far fewer rows than `stat_day_lcd`).
+ */
+export function summaryTable(aggregations: readonly Aggregation[]): 'stat_day' | 'stat_day_cd' | 'stat_day_label' | 'stat_day_lcd' {
+  if (aggregations.length === 0) return 'stat_day';
+  const label = aggregations.includes('actionLabel');
+  const located = aggregations.some((a) => a === 'country' || a === 'device');
+  if (!label) return 'stat_day_cd';
+  return located ? 'stat_day_lcd' : 'stat_day_label';
+}
 
 export interface AggregatedFilter {
   module?: number;
@@ -23,8 +35,8 @@ export interface AggregatedFilter {
 }
 
 /**
- * One part of an answer: whole local days from the summaries (`stat_day`, or `stat_day_cd` with
- * aggregations — only {@link SUMMARISED} ones), or a span of `user_action`.
+ * One part of an answer: whole local days from the summaries (the table {@link summaryTable}
+ * picks — only {@link SUMMARISED} aggregations), or a span of `user_action`.
  */
 export interface AggregatedPart {
   source: 'days' | 'raw';
@@ -60,7 +72,9 @@ export class AggregatedRepository {
   @GenerateSql(
     { name: 'summary days and raw edges', params: [7, {}, [], EDGES], explain: true },
     { name: 'by country and device, module and actions', params: [7, { module: 3, actions: [1, 2] }, ['country', 'device'], EDGES], explain: true },
-    { name: 'by actionLabel: raw only', params: [7, { module: 3 }, ['actionLabel'], [{ source: 'raw', span: { from: DAY('2026-03-01'), to: DAY('2026-04-01') } }]], explain: true },
+    { name: 'by actionLabel: summary days and raw edges', params: [7, { module: 3 }, ['actionLabel'], EDGES], explain: true },
+    { name: 'by actionLabel and country', params: [7, { module: 3 }, ['actionLabel', 'country'], EDGES], explain: true },
+    { name: 'by actionId: raw only', params: [7, { module: 3 }, ['actionId'], [{ source: 'raw', span: { from: DAY('2026-03-01'), to: DAY('2026-04-01') } }]], explain: true },
   )
   async sums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AggregatedPart[]): Promise<AggregatedSum[]> {
     if (parts.length === 0) return [];
@@ -83,7 +97,7 @@ export class AggregatedRepository {
     if (part.source === 'days' && !aggregations.every((a) => SUMMARISED.has(a))) {
       throw new Error(`the summaries cannot answer aggregations ${aggregations.join(', ')}`);
     }
-    const table = part.source === 'raw' ? 'user_action' : aggregations.length ? 'stat_day_cd' : 'stat_day';
+    const table = part.source === 'raw' ? 'user_action' : summaryTable(aggregations);
     const timeColumn = part.source === 'raw' ? 'created' : 'day';
     const cols = aggregations.map((a) => `${COLUMN[a]} AS ${a}`);
     const groupBy = ['module', 'action', ...aggregations.map((a) => COLUMN[a])];

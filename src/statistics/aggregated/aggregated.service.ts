@@ -31,9 +31,10 @@ function compareKeys(a: Array<string | null>, b: Array<string | null>): number {
 
 /**
  * Sums per (module, action[, aggregations]) in [from, to). Whole local days are read from the
- * summary tables (`stat_day`, or `stat_day_cd` with country/device), the partial days at the
- * edges from `user_action`, all in one consistent snapshot; aggregations by actionLabel or
- * actionId are summed from `user_action` over the whole range.
+ * summary tables (`stat_day`; `stat_day_cd` with country/device; `stat_day_label` with
+ * actionLabel; `stat_day_lcd` with actionLabel and country/device), the partial days at the
+ * edges from `user_action`, all in one consistent snapshot; aggregations by actionId are summed
+ * from `user_action` over the whole range.
  */
 @Injectable()
 export class AggregatedService {

@@ -232,6 +232,61 @@ GROUP BY
   country;
 -- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z",3]
 
+-- AggregatedRepository.sums (by actionLabel: edge days read from the summary when the rest of their day is empty)
+SELECT
+  1 AS found
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND (
+    (
+      created >= ?
+      AND created < ?
+    )
+    OR (
+      created >= ?
+      AND created < ?
+    )
+  )
+LIMIT
+  1;
+-- params: [7,"2026-03-01T00:00:00.000Z","2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z","2026-03-02T00:00:00.000Z"]
+SELECT
+  module,
+  action,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  action,
+  action_label
+UNION ALL
+SELECT
+  module,
+  action,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  action,
+  action_label;
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-02T00:00:00.000Z"]
+
 -- AggregatedRepository.sums (by actionId: raw only)
 SELECT
   module,

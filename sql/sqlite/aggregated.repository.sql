@@ -276,6 +276,71 @@ GROUP BY
 --       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
 --       USE TEMP B-TREE FOR GROUP BY
 
+-- AggregatedRepository.sums (by actionLabel: edge days read from the summary when the rest of their day is empty)
+SELECT
+  1 AS found
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND (
+    (
+      created >= ?
+      AND created < ?
+    )
+    OR (
+      created >= ?
+      AND created < ?
+    )
+  )
+LIMIT
+  1;
+-- params: [7,"2026-03-01 00:00:00.000","2026-03-01 10:00:00.000","2026-03-02 00:00:00.000","2026-03-02 00:00:00.000"]
+-- EXPLAIN QUERY PLAN
+--   SEARCH user_action USING COVERING INDEX ix_user_action_tenant_level_created (tenant=?)
+SELECT
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  ACTION,
+  action_label
+UNION ALL
+SELECT
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  ACTION,
+  action_label;
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-01 00:00:00.000","2026-03-02 00:00:00.000"]
+-- EXPLAIN QUERY PLAN
+--   COMPOUND QUERY
+--     LEFT-MOST SUBQUERY
+--       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+
 -- AggregatedRepository.sums (by actionId: raw only)
 SELECT
   module,

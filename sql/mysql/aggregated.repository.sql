@@ -114,7 +114,43 @@ GROUP BY
   device;
 -- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,1,2,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,1,2,7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z",3,1,2]
 
--- AggregatedRepository.sums (by actionLabel: raw only)
+-- AggregatedRepository.sums (by actionLabel: summary days and raw edges)
+SELECT
+  module,
+  action,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_label
+UNION ALL
+SELECT
+  module,
+  action,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_label
+UNION ALL
 SELECT
   module,
   action,
@@ -132,4 +168,141 @@ GROUP BY
   module,
   action,
   action_label;
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z",3]
+
+-- AggregatedRepository.sums (by actionLabel and country)
+SELECT
+  module,
+  action,
+  action_label AS actionLabel,
+  country AS country,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_lcd
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_label,
+  country
+UNION ALL
+SELECT
+  module,
+  action,
+  action_label AS actionLabel,
+  country AS country,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_label,
+  country
+UNION ALL
+SELECT
+  module,
+  action,
+  action_label AS actionLabel,
+  country AS country,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_label,
+  country;
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z",3]
+
+-- AggregatedRepository.sums (by actionLabel: edge days read from the summary when the rest of their day is empty)
+SELECT
+  1 AS found
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND (
+    (
+      created >= ?
+      AND created < ?
+    )
+    OR (
+      created >= ?
+      AND created < ?
+    )
+  )
+LIMIT
+  1;
+-- params: [7,"2026-03-01T00:00:00.000Z","2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z","2026-03-02T00:00:00.000Z"]
+SELECT
+  module,
+  action,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  action,
+  action_label
+UNION ALL
+SELECT
+  module,
+  action,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  action,
+  action_label;
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-02T00:00:00.000Z"]
+
+-- AggregatedRepository.sums (by actionId: raw only)
+SELECT
+  module,
+  action,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_id;
 -- params: [7,"2026-03-01T00:00:00.000Z","2026-04-01T00:00:00.000Z",3]

@@ -2,7 +2,7 @@
 -- change the repository, run the script, and review this file's diff beside the code.
 
 
--- SummaryRepository.addDayCd
+-- SummaryRepository.addKeyed (stat_day_cd)
 INSERT INTO
   stat_day_cd (
     tenant,
@@ -22,6 +22,48 @@ ON DUPLICATE KEY UPDATE
 VALUES
   (count);
 -- params: [7,"2026-05-19T22:00:00.000Z","04238af0188c3249c8063657e0b07bf8",3,1,0,"AT","mobile",2]
+
+-- SummaryRepository.addKeyed (stat_day_label)
+INSERT INTO
+  stat_day_label (
+    tenant,
+    day,
+    k,
+    module,
+    action,
+    aggregation_level,
+    action_label,
+    count
+  )
+VALUES
+  (?, ?, ?, ?, ?, ?, ?, ?)
+ON DUPLICATE KEY UPDATE
+  count = count +
+VALUES
+  (count);
+-- params: [7,"2026-05-19T22:00:00.000Z","ae0450e79ba0bf02a2b33b4776d495ab",3,1,0,"sofa",2]
+
+-- SummaryRepository.addKeyed (stat_day_lcd)
+INSERT INTO
+  stat_day_lcd (
+    tenant,
+    day,
+    k,
+    module,
+    action,
+    aggregation_level,
+    action_label,
+    country,
+    device,
+    count
+  )
+VALUES
+  (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON DUPLICATE KEY UPDATE
+  count = count +
+VALUES
+  (count);
+-- params: [7,"2026-05-19T22:00:00.000Z","9da17aaf35d36a53613ea4433be6379c",3,1,0,"sofa","AT","mobile",2]
 
 -- SummaryRepository.addDay
 INSERT INTO
@@ -60,6 +102,18 @@ WHERE
   AND day IN (?)
   AND count = 0;
 -- params: [7,"2026-05-19T22:00:00.000Z"]
+DELETE FROM stat_day_label
+WHERE
+  tenant = ?
+  AND day IN (?)
+  AND count = 0;
+-- params: [7,"2026-05-19T22:00:00.000Z"]
+DELETE FROM stat_day_lcd
+WHERE
+  tenant = ?
+  AND day IN (?)
+  AND count = 0;
+-- params: [7,"2026-05-19T22:00:00.000Z"]
 
 -- SummaryRepository.deleteTenant
 DELETE FROM stat_day
@@ -67,6 +121,14 @@ WHERE
   tenant = ?;
 -- params: [7]
 DELETE FROM stat_day_cd
+WHERE
+  tenant = ?;
+-- params: [7]
+DELETE FROM stat_day_label
+WHERE
+  tenant = ?;
+-- params: [7]
+DELETE FROM stat_day_lcd
 WHERE
   tenant = ?;
 -- params: [7]
@@ -95,6 +157,7 @@ SELECT
   aggregation_level AS level,
   country,
   device,
+  action_label AS actionLabel,
   count
 FROM
   user_action

@@ -136,7 +136,43 @@ GROUP BY
 --       SEARCH user_action USING INDEX ix_user_action_tenant_module_action_created (tenant=? AND module=? AND action=? AND created>? AND created<?)
 --       USE TEMP B-TREE FOR GROUP BY
 
--- AggregatedRepository.sums (by actionLabel: raw only)
+-- AggregatedRepository.sums (by actionLabel: summary days and raw edges)
+SELECT
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_label
+UNION ALL
+SELECT
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_label
+UNION ALL
 SELECT
   module,
   ACTION,
@@ -154,6 +190,175 @@ GROUP BY
   module,
   ACTION,
   action_label;
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-05 06:30:00.000",3]
+-- EXPLAIN QUERY PLAN
+--   COMPOUND QUERY
+--     LEFT-MOST SUBQUERY
+--       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+
+-- AggregatedRepository.sums (by actionLabel and country)
+SELECT
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  country AS country,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_lcd
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_label,
+  country
+UNION ALL
+SELECT
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  country AS country,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_label,
+  country
+UNION ALL
+SELECT
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  country AS country,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_label,
+  country;
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-05 06:30:00.000",3]
+-- EXPLAIN QUERY PLAN
+--   COMPOUND QUERY
+--     LEFT-MOST SUBQUERY
+--       SEARCH stat_day_lcd USING INDEX sqlite_autoindex_stat_day_lcd_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+
+-- AggregatedRepository.sums (by actionLabel: edge days read from the summary when the rest of their day is empty)
+SELECT
+  1 AS found
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND (
+    (
+      created >= ?
+      AND created < ?
+    )
+    OR (
+      created >= ?
+      AND created < ?
+    )
+  )
+LIMIT
+  1;
+-- params: [7,"2026-03-01 00:00:00.000","2026-03-01 10:00:00.000","2026-03-02 00:00:00.000","2026-03-02 00:00:00.000"]
+-- EXPLAIN QUERY PLAN
+--   SEARCH user_action USING COVERING INDEX ix_user_action_tenant_level_created (tenant=?)
+SELECT
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  ACTION,
+  action_label
+UNION ALL
+SELECT
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  ACTION,
+  action_label;
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-01 00:00:00.000","2026-03-02 00:00:00.000"]
+-- EXPLAIN QUERY PLAN
+--   COMPOUND QUERY
+--     LEFT-MOST SUBQUERY
+--       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+
+-- AggregatedRepository.sums (by actionId: raw only)
+SELECT
+  module,
+  ACTION,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_id;
 -- params: [7,"2026-03-01 00:00:00.000","2026-04-01 00:00:00.000",3]
 -- EXPLAIN QUERY PLAN
 --   SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)

@@ -2,7 +2,7 @@
 -- change the repository, run the script, and review this file's diff beside the code.
 
 
--- SummaryRepository.addDayCd
+-- SummaryRepository.addKeyed (stat_day_cd)
 INSERT INTO
   stat_day_cd (
     tenant,
@@ -21,6 +21,46 @@ ON CONFLICT (tenant, day, k) DO UPDATE
 SET
   count = stat_day_cd.count + excluded.count;
 -- params: [7,"2026-05-19 22:00:00.000","04238af0188c3249c8063657e0b07bf8",3,1,0,"AT","mobile",2]
+
+-- SummaryRepository.addKeyed (stat_day_label)
+INSERT INTO
+  stat_day_label (
+    tenant,
+    day,
+    k,
+    module,
+    ACTION,
+    aggregation_level,
+    action_label,
+    count
+  )
+VALUES
+  (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (tenant, day, k) DO UPDATE
+SET
+  count = stat_day_label.count + excluded.count;
+-- params: [7,"2026-05-19 22:00:00.000","ae0450e79ba0bf02a2b33b4776d495ab",3,1,0,"sofa",2]
+
+-- SummaryRepository.addKeyed (stat_day_lcd)
+INSERT INTO
+  stat_day_lcd (
+    tenant,
+    day,
+    k,
+    module,
+    ACTION,
+    aggregation_level,
+    action_label,
+    country,
+    device,
+    count
+  )
+VALUES
+  (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (tenant, day, k) DO UPDATE
+SET
+  count = stat_day_lcd.count + excluded.count;
+-- params: [7,"2026-05-19 22:00:00.000","9da17aaf35d36a53613ea4433be6379c",3,1,0,"sofa","AT","mobile",2]
 
 -- SummaryRepository.addDay
 INSERT INTO
@@ -54,6 +94,18 @@ WHERE
   AND day IN (?)
   AND count = 0;
 -- params: [7,"2026-05-19 22:00:00.000"]
+DELETE FROM stat_day_label
+WHERE
+  tenant = ?
+  AND day IN (?)
+  AND count = 0;
+-- params: [7,"2026-05-19 22:00:00.000"]
+DELETE FROM stat_day_lcd
+WHERE
+  tenant = ?
+  AND day IN (?)
+  AND count = 0;
+-- params: [7,"2026-05-19 22:00:00.000"]
 
 -- SummaryRepository.deleteTenant
 DELETE FROM stat_day
@@ -61,6 +113,14 @@ WHERE
   tenant = ?;
 -- params: [7]
 DELETE FROM stat_day_cd
+WHERE
+  tenant = ?;
+-- params: [7]
+DELETE FROM stat_day_label
+WHERE
+  tenant = ?;
+-- params: [7]
+DELETE FROM stat_day_lcd
 WHERE
   tenant = ?;
 -- params: [7]
@@ -89,6 +149,7 @@ SELECT
   aggregation_level AS level,
   country,
   device,
+  action_label AS actionLabel,
   count
 FROM
   user_action

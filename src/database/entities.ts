@@ -100,6 +100,32 @@ export class StatDayCdEntity {
   count: number;
 }
 
+/** Summary of one (tenant, local day, key of module, action, level, action label). */
+export class StatDayLabelEntity {
+  tenant: number;
+  day: Date;
+  k: string;
+  module: number;
+  action: number;
+  aggregationLevel: AggregationLevel;
+  actionLabel: string | null;
+  count: number;
+}
+
+/** Summary of one (tenant, local day, key of module, action, level, action label, country, device). */
+export class StatDayLcdEntity {
+  tenant: number;
+  day: Date;
+  k: string;
+  module: number;
+  action: number;
+  aggregationLevel: AggregationLevel;
+  actionLabel: string | null;
+  country: string | null;
+  device: string | null;
+  count: number;
+}
+
 export class SummaryMetaEntity {
   name: string;
   value: string;
@@ -276,6 +302,38 @@ export function entitySchemas(dialect: Dialect): EntitySchema[] {
         module: k.int,
         action: k.int,
         aggregationLevel: named('aggregation_level', k.tinyint),
+        country: nullable(varchar(2)),
+        device: nullable(varchar(32)),
+        count: k.bigint,
+      },
+    }),
+    new EntitySchema<StatDayLabelEntity>({
+      name: 'StatDayLabelEntity',
+      target: StatDayLabelEntity,
+      tableName: 'stat_day_label',
+      columns: {
+        tenant: primary(k.bigint),
+        day: primary(k.instant),
+        k: primary(k.hash),
+        module: k.int,
+        action: k.int,
+        aggregationLevel: named('aggregation_level', k.tinyint),
+        actionLabel: named('action_label', nullable(varchar(255))),
+        count: k.bigint,
+      },
+    }),
+    new EntitySchema<StatDayLcdEntity>({
+      name: 'StatDayLcdEntity',
+      target: StatDayLcdEntity,
+      tableName: 'stat_day_lcd',
+      columns: {
+        tenant: primary(k.bigint),
+        day: primary(k.instant),
+        k: primary(k.hash),
+        module: k.int,
+        action: k.int,
+        aggregationLevel: named('aggregation_level', k.tinyint),
+        actionLabel: named('action_label', nullable(varchar(255))),
         country: nullable(varchar(2)),
         device: nullable(varchar(32)),
         count: k.bigint,

@@ -102,7 +102,16 @@ export class IngestionService {
     await this.summary.add(
       em,
       tenant,
-      fresh.map((e) => ({ created: e.created, module: e.module, action: e.action, level: AggregationLevel.RealTime, country: e.country ?? null, device: e.device ?? null, count: 1 })),
+      fresh.map((e) => ({
+        created: e.created,
+        module: e.module,
+        action: e.action,
+        level: AggregationLevel.RealTime,
+        country: e.country ?? null,
+        device: e.device ?? null,
+        actionLabel: e.actionLabel ?? null,
+        count: 1,
+      })),
     );
     return fresh.length;
   }

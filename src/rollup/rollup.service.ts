@@ -225,8 +225,17 @@ export class RollupService {
     await this.summary.move(
       em,
       tenant,
-      rows.map((r) => ({ created: r.created, module: r.module, action: r.action, level: from, country: r.country, device: r.device, count: r.count })),
-      groups.map((g) => ({ created: g.period, module: g.values[0], action: g.values[1], level: to, country: g.values[2], device: g.values[3], count: g.count })),
+      rows.map((r) => ({ created: r.created, module: r.module, action: r.action, level: from, country: r.country, device: r.device, actionLabel: r.actionLabel, count: r.count })),
+      groups.map((g) => ({
+        created: g.period,
+        module: g.values[0],
+        action: g.values[1],
+        level: to,
+        country: g.values[2],
+        device: g.values[3],
+        actionLabel: g.values[4],
+        count: g.count,
+      })),
     );
     // The read API's ETags: the days rows left and the periods they went to.
     await this.versions.bump(em, dayVersions(tenant, [...rows.map((r) => r.created), ...groups.map((g) => g.period)]));

@@ -1,6 +1,6 @@
 import { Calendar } from '../common/calendar';
 
-/** A change to the totals of one (tenant, local day, module, action, level, country, device). */
+/** A change to the totals of one (tenant, local day, module, action, level, country, device, action label). */
 export interface SummaryDelta {
   day: Date;
   module: number;
@@ -8,6 +8,7 @@ export interface SummaryDelta {
   level: number;
   country: string | null;
   device: string | null;
+  actionLabel: string | null;
   count: number;
   /** Earliest `created` among the rows added (ignored for negative deltas). */
   minCreated: Date;
@@ -21,6 +22,7 @@ export interface SummarySource {
   level: number;
   country: string | null;
   device: string | null;
+  actionLabel: string | null;
   count: number;
 }
 
@@ -38,6 +40,7 @@ export function summaryDeltas(calendar: Calendar, rows: readonly SummarySource[]
     level: r.level,
     country: r.country,
     device: r.device,
+    actionLabel: r.actionLabel,
     count: sign * r.count,
     minCreated: r.created,
   }));

@@ -21,8 +21,24 @@ export interface StatDayChange {
   minCreated: Date;
 }
 
-/** A change to one `stat_day_cd` row; `k` is its key hash (SummaryService.cdKey). */
-export interface StatDayCdChange {
+/**
+ * The summary tables keyed by a hash `k` of (module, action, level, their dimensions), each
+ * dimension a `user_action` column: per (tenant, day, k) one count. A fixed map: the table names
+ * and columns in SQL come from here only.
+ */
+export const KEYED_TABLES = {
+  stat_day_cd: ['country', 'device'],
+  stat_day_label: ['action_label'],
+  stat_day_lcd: ['action_label', 'country', 'device'],
+} as const;
+
+export type KeyedTable = keyof typeof KEYED_TABLES;
+
+/** Every summary table, in the order rebuilds and deletes visit them. */
+const SUMMARY_TABLES = ['stat_day', ...(Object.keys(KEYED_TABLES) as KeyedTable[])] as const;
+
+/** A change to one row of a keyed summary table; `k` is its key hash (SummaryService.keyOf). */
+export interface KeyedChange {
   day: Date;
   k: string;
   module: number;
@@ -30,11 +46,18 @@ export interface StatDayCdChange {
   level: number;
   country: string | null;
   device: string | null;
+  actionLabel: string | null;
   count: number;
 }
 
+const DIMENSION: Record<'country' | 'device' | 'action_label', (r: KeyedChange) => string | null> = {
+  country: (r) => r.country,
+  device: (r) => r.device,
+  action_label: (r) => r.actionLabel,
+};
+
 /**
- * The SQL of the summary tables (`stat_day`, `stat_day_cd`, `summary_meta`) and the reads of
+ * The SQL of the summary tables (`stat_day`, the {@link KEYED_TABLES}, `summary_meta`) and the reads of
  * `user_action` that rebuild them. The writes run in the caller's transaction; callers pass rows
  * in the order they want them locked (the repository keeps it).
  */
@@ -42,15 +65,21 @@ export interface StatDayCdChange {
 export class SummaryRepository {
   constructor(private readonly db: Database) {}
 
-  /** Adds to the `stat_day_cd` rows (creating them), in chunks, in the given order. */
-  @GenerateSql({ params: [SqlArg.em, 7, [{ day: DAY, k: '04238af0188c3249c8063657e0b07bf8', module: 3, action: 1, level: 0, country: 'AT', device: 'mobile', count: 2 }]] })
-  async addDayCd(em: EntityManager, tenant: number, rows: readonly StatDayCdChange[]): Promise<void> {
-    const conflict = this.db.sql.onConflict('stat_day_cd', ['tenant', 'day', 'k'], { count: 'add' });
+  /** Adds to the rows of one keyed summary table (creating them), in chunks, in the given order. */
+  @GenerateSql(
+    { name: 'stat_day_cd', params: [SqlArg.em, 'stat_day_cd', 7, [{ day: DAY, k: '04238af0188c3249c8063657e0b07bf8', module: 3, action: 1, level: 0, country: 'AT', device: 'mobile', actionLabel: 'sofa', count: 2 }]] },
+    { name: 'stat_day_label', params: [SqlArg.em, 'stat_day_label', 7, [{ day: DAY, k: 'ae0450e79ba0bf02a2b33b4776d495ab', module: 3, action: 1, level: 0, country: 'AT', device: 'mobile', actionLabel: 'sofa', count: 2 }]] },
+    { name: 'stat_day_lcd', params: [SqlArg.em, 'stat_day_lcd', 7, [{ day: DAY, k: '9da17aaf35d36a53613ea4433be6379c', module: 3, action: 1, level: 0, country: 'AT', device: 'mobile', actionLabel: 'sofa', count: 2 }]] },
+  )
+  async addKeyed(em: EntityManager, table: KeyedTable, tenant: number, rows: readonly KeyedChange[]): Promise<void> {
+    const dims = KEYED_TABLES[table];
+    const conflict = this.db.sql.onConflict(table, ['tenant', 'day', 'k'], { count: 'add' });
+    const width = 7 + dims.length;
     for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
       const slice = rows.slice(i, i + CHUNK_ROWS);
       await em.query(
-        `INSERT INTO stat_day_cd (tenant, day, k, module, action, aggregation_level, country, device, count) VALUES ${this.db.sql.values(slice.length, 9)} ${conflict}`,
-        slice.flatMap((r) => [tenant, this.db.sql.instant(r.day), r.k, r.module, r.action, r.level, r.country, r.device, r.count]),
+        `INSERT INTO ${table} (tenant, day, k, module, action, aggregation_level, ${dims.join(', ')}, count) VALUES ${this.db.sql.values(slice.length, width)} ${conflict}`,
+        slice.flatMap((r) => [tenant, this.db.sql.instant(r.day), r.k, r.module, r.action, r.level, ...dims.map((d) => DIMENSION[d](r)), r.count]),
       );
     }
   }
@@ -68,22 +97,20 @@ export class SummaryRepository {
     }
   }
 
-  /** Deletes the rows of both tables that reached zero, among the given days. */
+  /** Deletes the rows of every summary table that reached zero, among the given days. */
   @GenerateSql({ params: [SqlArg.em, 7, [DAY]] })
   async deleteEmpty(em: EntityManager, tenant: number, days: readonly Date[]): Promise<void> {
     for (let i = 0; i < days.length; i += CHUNK_ROWS) {
       const slice = days.slice(i, i + CHUNK_ROWS).map((d) => this.db.sql.instant(d));
       const inList = this.db.sql.list(slice.length);
-      await em.query(`DELETE FROM stat_day WHERE tenant = ? AND day IN (${inList}) AND count = 0`, [tenant, ...slice]);
-      await em.query(`DELETE FROM stat_day_cd WHERE tenant = ? AND day IN (${inList}) AND count = 0`, [tenant, ...slice]);
+      for (const table of SUMMARY_TABLES) await em.query(`DELETE FROM ${table} WHERE tenant = ? AND day IN (${inList}) AND count = 0`, [tenant, ...slice]);
     }
   }
 
   /** Deletes every summary row of the tenant (before a rebuild). */
   @GenerateSql({ params: [SqlArg.em, 7] })
   async deleteTenant(em: EntityManager, tenant: number): Promise<void> {
-    await em.query('DELETE FROM stat_day WHERE tenant = ?', [tenant]);
-    await em.query('DELETE FROM stat_day_cd WHERE tenant = ?', [tenant]);
+    for (const table of SUMMARY_TABLES) await em.query(`DELETE FROM ${table} WHERE tenant = ?`, [tenant]);
   }
 
   /** The tenants with user actions (the rebuild's list). */
@@ -107,7 +134,7 @@ export class SummaryRepository {
   @GenerateSql({ params: [SqlArg.em, 7, new Date('2026-04-30T22:00:00.000Z'), new Date('2026-05-31T22:00:00.000Z')] })
   async userActions(em: EntityManager, tenant: number, from: Date, to: Date): Promise<SummarySource[]> {
     const rows: Array<Record<string, unknown>> = await em.query(
-      'SELECT created, module, action, aggregation_level AS level, country, device, count FROM user_action WHERE tenant = ? AND created >= ? AND created < ?',
+      'SELECT created, module, action, aggregation_level AS level, country, device, action_label AS actionLabel, count FROM user_action WHERE tenant = ? AND created >= ? AND created < ?',
       [tenant, this.db.sql.instant(from), this.db.sql.instant(to)],
     );
     return rows.map((r) => ({
@@ -117,6 +144,7 @@ export class SummaryRepository {
       level: toInt(r.level),
       country: toStringOrNull(r.country),
       device: toStringOrNull(r.device),
+      actionLabel: toStringOrNull(r.actionLabel),
       count: toInt(r.count),
     }));
   }

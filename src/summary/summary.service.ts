@@ -7,13 +7,15 @@ import { Bucket } from '../database/data-version';
 import { DataVersionRepository } from '../database/data-version.repository';
 import { Database } from '../database/database.service';
 import { SummaryDelta, summaryDeltas, SummarySource } from './summary-deltas';
-import { StatDayCdChange, StatDayChange, SummaryRepository } from './summary.repository';
+import { KEYED_TABLES, KeyedChange, KeyedTable, StatDayChange, SummaryRepository } from './summary.repository';
 
 
 /**
  * Summary tables (Rick James' "summary tables"): per tenant and local day of STATISTICS_TIME_ZONE,
  * - `stat_day`    (module, action, level) → count, earliest created
  * - `stat_day_cd` (module, action, level, country, device) → count
+ * - `stat_day_label` (module, action, level, action label) → count
+ * - `stat_day_lcd` (module, action, level, action label, country, device) → count
  * kept in step with `user_action` inside the same transactions that change it (ingestion adds,
  * rollup moves counts between levels and days). The read routes sum a few hundred summary rows
  * instead of millions of user actions. Counts are exact: a summary row is a plain sum of
@@ -34,6 +36,18 @@ export class SummaryService {
     return keyHash([d.module, d.action, d.level, d.country, d.device]);
   }
 
+  /** The key hash `k` of a delta's row in one keyed summary table (stat_day_cd: {@link cdKey}). */
+  static keyOf(table: KeyedTable, d: Pick<SummaryDelta, 'module' | 'action' | 'level' | 'country' | 'device' | 'actionLabel'>): string {
+    switch (table) {
+      case 'stat_day_cd':
+        return SummaryService.cdKey(d);
+      case 'stat_day_label':
+        return keyHash([d.module, d.action, d.level, d.actionLabel]);
+      case 'stat_day_lcd':
+        return keyHash([d.module, d.action, d.level, d.actionLabel, d.country, d.device]);
+    }
+  }
+
   /** Adds the rows (stored just now, in the caller's transaction) to the summaries. */
   async add(em: EntityManager, tenant: number, rows: readonly SummarySource[]): Promise<void> {
     await this.apply(em, tenant, summaryDeltas(this.calendar, rows));
@@ -48,7 +62,8 @@ export class SummaryService {
   async apply(em: EntityManager, tenant: number, deltas: SummaryDelta[]): Promise<void> {
     if (deltas.length === 0) return;
     const day = new Map<string, StatDayChange>();
-    const cd = new Map<string, StatDayCdChange>();
+    const tables = Object.keys(KEYED_TABLES) as KeyedTable[];
+    const keyed = new Map<KeyedTable, Map<string, KeyedChange>>(tables.map((t) => [t, new Map()]));
     for (const d of deltas) {
       const dk = `${d.day.getTime()}|${d.module}|${d.action}|${d.level}`;
       const a = day.get(dk);
@@ -56,21 +71,26 @@ export class SummaryService {
         a.count += d.count;
         if (d.minCreated < a.minCreated) a.minCreated = d.minCreated;
       } else day.set(dk, { day: d.day, module: d.module, action: d.action, level: d.level, count: d.count, minCreated: d.minCreated });
-      const k = SummaryService.cdKey(d);
-      const ck = `${d.day.getTime()}|${k}`;
-      const c = cd.get(ck);
-      if (c) c.count += d.count;
-      else cd.set(ck, { day: d.day, k, module: d.module, action: d.action, level: d.level, country: d.country, device: d.device, count: d.count });
+      for (const table of tables) {
+        const k = SummaryService.keyOf(table, d);
+        const ck = `${d.day.getTime()}|${k}`;
+        const rows = keyed.get(table)!;
+        const c = rows.get(ck);
+        if (c) c.count += d.count;
+        else rows.set(ck, { day: d.day, k, module: d.module, action: d.action, level: d.level, country: d.country, device: d.device, actionLabel: d.actionLabel, count: d.count });
+      }
     }
     // A stable order keeps concurrent transactions from locking the same rows in opposite orders.
     const dayRows = [...day.values()].filter((r) => r.count !== 0).sort((a, b) => a.day.getTime() - b.day.getTime() || a.module - b.module || a.action - b.action || a.level - b.level);
-    const cdRows = [...cd.values()].filter((r) => r.count !== 0).sort((a, b) => a.day.getTime() - b.day.getTime() || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+    const keyedRows = tables.map(
+      (t) => [t, [...keyed.get(t)!.values()].filter((r) => r.count !== 0).sort((a, b) => a.day.getTime() - b.day.getTime() || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))] as const,
+    );
     // The per-day rows are the hottest (every batch of a tenant touches today's): upsert them
     // last, so their locks are held for the shortest time before commit.
-    await this.summaries.addDayCd(em, tenant, cdRows);
+    for (const [table, rows] of keyedRows) await this.summaries.addKeyed(em, table, tenant, rows);
     await this.summaries.addDay(em, tenant, dayRows);
     // Rows that reached zero carry nothing: delete them (only among the days just decremented).
-    const emptied = [...new Set([...dayRows, ...cdRows].filter((r) => r.count < 0).map((r) => r.day.getTime()))].map((t) => new Date(t));
+    const emptied = [...new Set([...dayRows, ...keyedRows.flatMap(([, rows]) => rows)].filter((r) => r.count < 0).map((r) => r.day.getTime()))].map((t) => new Date(t));
     await this.summaries.deleteEmpty(em, tenant, emptied);
   }
 

@@ -206,7 +206,7 @@ describe(`the service killed with SIGKILL (compiled service as a child process, 
       try {
         const list = hotTenants.map(() => '?').join(', ');
         await query(`UPDATE stat_day SET count = count WHERE tenant IN (${list})`, hotTenants);
-        await query(`UPDATE stat_day_cd SET count = count WHERE tenant IN (${list})`, hotTenants);
+        for (const table of ['stat_day_cd', 'stat_day_label', 'stat_day_lcd']) await query(`UPDATE ${table} SET count = count WHERE tenant IN (${list})`, hotTenants);
         await query(`SELECT COUNT(*) AS n FROM user_action WHERE tenant IN (${list}) FOR UPDATE`, hotTenants);
         await query(
           "INSERT INTO user_action (tenant, module, action, created, aggregation_level, count, event_id) VALUES (?, 3, 1, UTC_TIMESTAMP(3), 0, 1, 'lock-probe')",
@@ -232,7 +232,7 @@ describe(`the service killed with SIGKILL (compiled service as a child process, 
       const beginMs = Date.now() - started;
       const list = hotTenants.map(() => '?').join(', ');
       db.prepare(`UPDATE stat_day SET count = count WHERE tenant IN (${list})`).run(...hotTenants);
-      db.prepare(`UPDATE stat_day_cd SET count = count WHERE tenant IN (${list})`).run(...hotTenants);
+      for (const table of ['stat_day_cd', 'stat_day_label', 'stat_day_lcd']) db.prepare(`UPDATE ${table} SET count = count WHERE tenant IN (${list})`).run(...hotTenants);
       db.prepare(
         "INSERT INTO user_action (tenant, module, action, created, aggregation_level, count, event_id) VALUES (?, 3, 1, '2000-01-01 00:00:00.000', 0, 1, 'lock-probe')",
       ).run(hotTenants[0]);
@@ -502,7 +502,7 @@ describe(`the service killed with SIGKILL (compiled service as a child process, 
         await summary.apply(
           em,
           EXPORT_TENANT,
-          rows.map((r) => ({ day: r.day, module: 3, action: r.action, level: 0, country: r.country, device: r.device, count: 1, minCreated: r.created })),
+          rows.map((r) => ({ day: r.day, module: 3, action: r.action, level: 0, country: r.country, device: r.device, actionLabel: r.label, count: 1, minCreated: r.created })),
         );
       }
     });
@@ -566,10 +566,14 @@ describe(`the service killed with SIGKILL (compiled service as a child process, 
       rows: await total('SELECT COUNT(*) AS n FROM user_action WHERE tenant = ?'),
       day: await total('SELECT SUM(count) AS n FROM stat_day WHERE tenant = ?'),
       dayCd: await total('SELECT SUM(count) AS n FROM stat_day_cd WHERE tenant = ?'),
+      dayLabel: await total('SELECT SUM(count) AS n FROM stat_day_label WHERE tenant = ?'),
+      dayLcd: await total('SELECT SUM(count) AS n FROM stat_day_lcd WHERE tenant = ?'),
     }).toEqual({
       rows: EXPORT_ROWS + more.length,
       day: EXPORT_ROWS + more.length,
       dayCd: EXPORT_ROWS + more.length,
+      dayLabel: EXPORT_ROWS + more.length,
+      dayLcd: EXPORT_ROWS + more.length,
     });
     s.kill('SIGTERM');
     await s.waitExit();

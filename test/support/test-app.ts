@@ -17,7 +17,7 @@ import { bearer, tokenFor, TokenOptions } from './client-core';
 /** Which database this jest run targets: `TEST_DB=mysql` (with TEST_DATABASE_URL) or SQLite. */
 export const TEST_DIALECT: 'mysql' | 'sqlite' = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
 
-const TABLES = ['user_action', 'stat_day', 'stat_day_cd', 'configuration_snapshot', 'directory_user', 'catalog_action', 'catalog_module', 'rollup_closure'];
+const TABLES = ['user_action', 'stat_day', 'stat_day_cd', 'stat_day_label', 'stat_day_lcd', 'configuration_snapshot', 'directory_user', 'catalog_action', 'catalog_module', 'rollup_closure'];
 
 /**
  * The MySQL database of this jest worker: `<TEST_DATABASE_URL's db>_w<worker>`, created when
@@ -40,7 +40,7 @@ async function mysqlWorkerUrl(): Promise<string> {
   // A worker database outlives each app: empty it before the next app starts, so the app records
   // its own STATISTICS_TIME_ZONE for the (empty) summaries instead of finding another's.
   const [tables] = await admin.query(
-    "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_name IN ('user_action', 'stat_day', 'stat_day_cd', 'summary_meta')",
+    "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_name IN ('user_action', 'stat_day', 'stat_day_cd', 'stat_day_label', 'stat_day_lcd', 'summary_meta')",
     [name],
   );
   for (const { t } of tables as Array<{ t: string }>) await admin.query(`DELETE FROM \`${name}\`.\`${t}\``);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { Database } from '../../database/database.service';
 import { GenerateSql } from '../../database/generate-sql';
 import { toInt, toStringOrNull } from '../../database/values';
@@ -13,8 +14,20 @@ const COLUMN: Record<Aggregation, string> = {
   actionId: 'action_id',
 };
 
-/** Aggregations the `stat_day_cd` summary can answer; others are summed from `user_action`. */
-export const SUMMARISED: ReadonlySet<Aggregation> = new Set(['country', 'device']);
+/** Aggregations the summary tables can answer (any combination of them); actionId is summed from `user_action`. */
+export const SUMMARISED: ReadonlySet<Aggregation> = new Set(['country', 'device', 'actionLabel']);
+
+/**
+ * The summary table that answers whole days for a set of {@link SUMMARISED} aggregations: the
+ * smallest whose dimensions cover them (`stat_day_label` holds far fewer rows than `stat_day_lcd`).
+ */
+export function summaryTable(aggregations: readonly Aggregation[]): 'stat_day' | 'stat_day_cd' | 'stat_day_label' | 'stat_day_lcd' {
+  if (aggregations.length === 0) return 'stat_day';
+  const label = aggregations.includes('actionLabel');
+  const located = aggregations.some((a) => a === 'country' || a === 'device');
+  if (!label) return 'stat_day_cd';
+  return located ? 'stat_day_lcd' : 'stat_day_label';
+}
 
 export interface AggregatedFilter {
   module?: number;
@@ -23,12 +36,23 @@ export interface AggregatedFilter {
 }
 
 /**
- * One part of an answer: whole local days from the summaries (`stat_day`, or `stat_day_cd` with
- * aggregations — only {@link SUMMARISED} ones), or a span of `user_action`.
+ * One part of an answer: whole local days from the summaries (the table {@link summaryTable}
+ * picks — only {@link SUMMARISED} aggregations), or a span of `user_action`.
  */
 export interface AggregatedPart {
   source: 'days' | 'raw';
   span: Span;
+}
+
+/**
+ * A partial local day at an edge of the range: `span` inside the whole `day`. When the tenant has
+ * no row in the rest of the day, its rows in `span` are all its rows of the day, so the summary
+ * day answers it exactly (a `days` part); otherwise the raw rows of `span` do.
+ */
+export interface AggregatedEdge {
+  source: 'edge';
+  span: Span;
+  day: Span;
 }
 
 /** Sums of one group of one part (a group may come in several parts: the caller merges). */
@@ -42,7 +66,7 @@ export interface AggregatedSum {
 }
 
 const DAY = (s: string) => new Date(`${s}T00:00:00.000Z`);
-const EDGES: AggregatedPart[] = [
+const EDGES: Array<AggregatedPart | AggregatedEdge> = [
   { source: 'days', span: { from: DAY('2026-03-02'), to: DAY('2026-03-05') } },
   { source: 'raw', span: { from: new Date('2026-03-01T10:00:00.000Z'), to: DAY('2026-03-02') } },
   { source: 'raw', span: { from: DAY('2026-03-05'), to: new Date('2026-03-05T06:30:00.000Z') } },
@@ -60,15 +84,33 @@ export class AggregatedRepository {
   @GenerateSql(
     { name: 'summary days and raw edges', params: [7, {}, [], EDGES], explain: true },
     { name: 'by country and device, module and actions', params: [7, { module: 3, actions: [1, 2] }, ['country', 'device'], EDGES], explain: true },
-    { name: 'by actionLabel: raw only', params: [7, { module: 3 }, ['actionLabel'], [{ source: 'raw', span: { from: DAY('2026-03-01'), to: DAY('2026-04-01') } }]], explain: true },
+    { name: 'by actionLabel: summary days and raw edges', params: [7, { module: 3 }, ['actionLabel'], EDGES], explain: true },
+    { name: 'by actionLabel and country', params: [7, { module: 3 }, ['actionLabel', 'country'], EDGES], explain: true },
+    {
+      name: 'by actionLabel: edge days read from the summary when the rest of their day is empty',
+      params: [
+        7,
+        {},
+        ['actionLabel'],
+        [
+          { source: 'days', span: { from: DAY('2026-03-02'), to: DAY('2026-03-05') } },
+          { source: 'edge', span: { from: new Date('2026-03-01T10:00:00.000Z'), to: DAY('2026-03-02') }, day: { from: DAY('2026-03-01'), to: DAY('2026-03-02') } },
+        ],
+      ],
+      explain: true,
+    },
+    { name: 'by actionId: raw only', params: [7, { module: 3 }, ['actionId'], [{ source: 'raw', span: { from: DAY('2026-03-01'), to: DAY('2026-04-01') } }]], explain: true },
   )
-  async sums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AggregatedPart[]): Promise<AggregatedSum[]> {
+  async sums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: ReadonlyArray<AggregatedPart | AggregatedEdge>): Promise<AggregatedSum[]> {
     if (parts.length === 0) return [];
-    const statements = parts.map((p) => this.part(tenant, filter, aggregations, p));
-    const rows: Array<Record<string, unknown>> = await this.db.snapshot(
-      (em) => em.query(statements.map(([sql]) => sql).join(' UNION ALL '), statements.flatMap(([, params]) => params)),
-      1,
-    );
+    const probes = parts.filter((p) => p.source === 'edge').length;
+    // The probes and the sums see one snapshot: a row arriving in between cannot be lost or counted twice.
+    const rows: Array<Record<string, unknown>> = await this.db.snapshot(async (em) => {
+      const resolved: AggregatedPart[] = [];
+      for (const p of parts) resolved.push(p.source === 'edge' ? await this.resolveEdge(em, tenant, p) : p);
+      const statements = resolved.map((p) => this.part(tenant, filter, aggregations, p));
+      return em.query(statements.map(([sql]) => sql).join(' UNION ALL '), statements.flatMap(([, params]) => params));
+    }, probes + 1);
     return rows.map((r) => ({
       module: toInt(r.module),
       action: toInt(r.action),
@@ -78,12 +120,22 @@ export class AggregatedRepository {
     }));
   }
 
+  /** An edge day as a summary day when the tenant has no row in the rest of it, else as its raw span. */
+  private async resolveEdge(em: EntityManager, tenant: number, edge: AggregatedEdge): Promise<AggregatedPart> {
+    const i = (d: Date) => this.db.sql.instant(d);
+    const rest: unknown[] = await em.query(
+      'SELECT 1 AS found FROM user_action WHERE tenant = ? AND ((created >= ? AND created < ?) OR (created >= ? AND created < ?)) LIMIT 1',
+      [tenant, i(edge.day.from), i(edge.span.from), i(edge.span.to), i(edge.day.to)],
+    );
+    return rest.length === 0 ? { source: 'days', span: edge.day } : { source: 'raw', span: edge.span };
+  }
+
   /** One part of the answer: sums of one table over one span, as a parameterised SELECT. */
   private part(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], part: AggregatedPart): [string, unknown[]] {
     if (part.source === 'days' && !aggregations.every((a) => SUMMARISED.has(a))) {
       throw new Error(`the summaries cannot answer aggregations ${aggregations.join(', ')}`);
     }
-    const table = part.source === 'raw' ? 'user_action' : aggregations.length ? 'stat_day_cd' : 'stat_day';
+    const table = part.source === 'raw' ? 'user_action' : summaryTable(aggregations);
     const timeColumn = part.source === 'raw' ? 'created' : 'day';
     const cols = aggregations.map((a) => `${COLUMN[a]} AS ${a}`);
     const groupBy = ['module', 'action', ...aggregations.map((a) => COLUMN[a])];

@@ -4,7 +4,7 @@ import { Clock } from '../../common/clock';
 import { planRange } from '../../summary/range-plan';
 import { checkRange } from '../statistics-query.dto';
 import { AggregatedOtherDto, AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto, Aggregation } from './aggregated.dto';
-import { AggregatedPart, AggregatedRepository, SUMMARISED } from './aggregated.repository';
+import { AggregatedEdge, AggregatedPart, AggregatedRepository, SUMMARISED } from './aggregated.repository';
 
 export interface AggregatedResult {
   from: Date;
@@ -31,9 +31,10 @@ function compareKeys(a: Array<string | null>, b: Array<string | null>): number {
 
 /**
  * Sums per (module, action[, aggregations]) in [from, to). Whole local days are read from the
- * summary tables (`stat_day`, or `stat_day_cd` with country/device), the partial days at the
- * edges from `user_action`, all in one consistent snapshot; aggregations by actionLabel or
- * actionId are summed from `user_action` over the whole range.
+ * summary tables (`stat_day`; `stat_day_cd` with country/device; `stat_day_label` with
+ * actionLabel; `stat_day_lcd` with actionLabel and country/device), the partial days at the
+ * edges from `user_action`, all in one consistent snapshot; aggregations by actionId are summed
+ * from `user_action` over the whole range.
  */
 @Injectable()
 export class AggregatedService {
@@ -59,10 +60,18 @@ export class AggregatedService {
     if (q.actions && q.module === undefined) throw new BadRequestException('actions is only allowed together with module');
     const { from, to } = this.range(q);
     const aggregations = q.aggregations ?? [];
-    const plan = aggregations.every((a) => SUMMARISED.has(a)) ? planRange(this.calendar, from, to) : { raw: [{ from, to }] };
-    const parts: AggregatedPart[] = [];
+    const summarised = aggregations.every((a) => SUMMARISED.has(a));
+    const plan = summarised ? planRange(this.calendar, from, to) : { raw: [{ from, to }] };
+    const parts: Array<AggregatedPart | AggregatedEdge> = [];
     if (plan.days) parts.push({ source: 'days', span: plan.days });
-    for (const span of plan.raw) parts.push({ source: 'raw', span });
+    for (const span of plan.raw) {
+      // A partial edge day (within one local day) is read from the summary when the rest of its day is empty.
+      // (A short range across midnight is one raw span over two days: read raw.)
+      const day = this.calendar.startOfDay(span.from);
+      const next = this.calendar.addDays(day, 1);
+      if (summarised && span.to.getTime() <= next.getTime()) parts.push({ source: 'edge', span, day: { from: day, to: next } });
+      else parts.push({ source: 'raw', span });
+    }
     const sums = await this.repository.sums(tenant, { module: q.module, actions: q.actions }, aggregations, parts);
     const groups = new Map<string, AggregatedUserActionDto & { keys: Array<string | null> }>();
     for (const { module, action, keys, count, aggregationLevel } of sums) {

@@ -32,7 +32,7 @@ if (mysqlUrl) {
 runs.push({
   name: 'sqlite, TZ=America/New_York',
   env: { TEST_DB: 'sqlite', TZ: 'America/New_York' },
-  args: ['--testPathPatterns', 'test/(foundation|statistics|rollup)/'],
+  args: ['--testPathPatterns', 'test/(foundation|statistics|rollup|summary)/'],
 });
 
 console.log('=== compiling the service (dist/) for the crash tests ===');

@@ -211,6 +211,8 @@ describe('tenant isolation (OWASP API1)', () => {
       user_action: await count(t, 'user_action', B),
       stat_day: await count(t, 'stat_day', B),
       stat_day_cd: await count(t, 'stat_day_cd', B),
+      stat_day_label: await count(t, 'stat_day_label', B),
+      stat_day_lcd: await count(t, 'stat_day_lcd', B),
       configuration_snapshot: await count(t, 'configuration_snapshot', B),
       thumbnail: snap.thumbnail,
     };

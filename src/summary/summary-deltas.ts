@@ -15,16 +15,7 @@ export interface SummaryDelta {
 }
 
 /** The user-action values a summary row counts: a stored row, a row about to be stored, or a rollup aggregate. */
-export interface SummarySource {
-  created: Date;
-  module: number;
-  action: number;
-  level: number;
-  country: string | null;
-  device: string | null;
-  actionLabel: string | null;
-  count: number;
-}
+export type SummarySource = Omit<SummaryDelta, 'day' | 'minCreated'> & { created: Date };
 
 /**
  * The summary deltas that add `rows` (sign 1) or remove them (sign -1): each row counts in the

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Database } from '../database/database.service';
 import { GenerateSql, SqlArg } from '../database/generate-sql';
 import { toInstant, toInt, toStringOrNull } from '../database/values';
-import { SummarySource } from './summary-deltas';
+import type { SummaryDelta, SummarySource } from './summary-deltas';
 
 /** Rows per multi-row statement (upserts, IN lists). */
 const CHUNK_ROWS = 1000;
@@ -38,17 +38,7 @@ export type KeyedTable = keyof typeof KEYED_TABLES;
 const SUMMARY_TABLES = ['stat_day', ...(Object.keys(KEYED_TABLES) as KeyedTable[])] as const;
 
 /** A change to one row of a keyed summary table; `k` is its key hash (SummaryService.keyOf). */
-export interface KeyedChange {
-  day: Date;
-  k: string;
-  module: number;
-  action: number;
-  level: number;
-  country: string | null;
-  device: string | null;
-  actionLabel: string | null;
-  count: number;
-}
+export type KeyedChange = Omit<SummaryDelta, 'minCreated'> & { k: string };
 
 const DIMENSION: Record<'country' | 'device' | 'action_label', (r: KeyedChange) => string | null> = {
   country: (r) => r.country,

@@ -68,7 +68,7 @@ export async function rollupScenario(url: URL, spec: DatasetSpec): Promise<Bench
     // The same compaction, set-based, in one transaction: daily rows (UTC days, as the pass with the default time zone) and the raw rows gone.
     const t1 = performance.now();
     await sql.beginTransaction();
-    const [ins] = (await sql.query(
+    await sql.query(
       `INSERT INTO user_action (tenant, module, action, country, device, action_label, action_id, action_parameter, created, aggregation_level, count, rollup_key)
        SELECT tenant, module, action, country, device, action_label, action_id, action_parameter, DATE(created), 1, SUM(count),
               LEFT(SHA2(JSON_ARRAY(module, action, country, device, action_label, action_id, action_parameter), 256), 32)
@@ -76,7 +76,7 @@ export async function rollupScenario(url: URL, spec: DatasetSpec): Promise<Bench
         GROUP BY tenant, module, action, DATE(created), country, device, action_label, action_id, action_parameter
        ON DUPLICATE KEY UPDATE count = user_action.count + VALUES(count)`,
       [BASE_TENANT, cutoff],
-    )) as unknown as [{ affectedRows: number }];
+    );
     const [del] = (await sql.query('DELETE FROM user_action WHERE tenant = ? AND aggregation_level = 0 AND created < ?', [BASE_TENANT, cutoff])) as unknown as [
       { affectedRows: number },
     ];
@@ -87,10 +87,13 @@ export async function rollupScenario(url: URL, spec: DatasetSpec): Promise<Bench
       Array<{ tenant: number; n: number; r: number }>,
     ];
     const of = (t: number) => sums.find((s) => s.tenant === t) ?? { n: 0, r: 0 };
+    // The final states are compared (rows read, SUM(count) and rows after). The pass's "rows
+    // written" counts its upserts — a group that spans two chunks is written twice and merged —
+    // while the baseline writes each group once, so that figure is reported, not compared.
     const check = agreement(
-      'rows read / rows written / SUM(count) after / rows after',
-      [pass.rowsRead, pass.rowsWritten, Number(of(PASS_TENANT).n), Number(of(PASS_TENANT).r)],
-      [del.affectedRows, ins.affectedRows, Number(of(BASE_TENANT).n), Number(of(BASE_TENANT).r)],
+      'rows read / SUM(count) after / rows after',
+      [pass.rowsRead, Number(of(PASS_TENANT).n), Number(of(PASS_TENANT).r)],
+      [del.affectedRows, Number(of(BASE_TENANT).n), Number(of(BASE_TENANT).r)],
     );
     const sumOk = Number(of(PASS_TENANT).n) === events;
     const passRate = pass.rowsRead / passSecs;
@@ -98,7 +101,7 @@ export async function rollupScenario(url: URL, spec: DatasetSpec): Promise<Bench
     const ratio = passRate / baseRate;
     return {
       scenario: 'R',
-      what: `rollup pass (daily), ${pass.rowsRead} real-time rows → ${pass.rowsWritten} daily rows, one tenant`,
+      what: `rollup pass (daily), ${pass.rowsRead} real-time rows → ${Number(of(PASS_TENANT).r)} daily rows (${pass.rowsWritten} upserts), one tenant`,
       p50ms: passSecs * 1000,
       rowsPerSec: passRate,
       baseline: 'set-based INSERT … SELECT … GROUP BY + DELETE, same rows (rows/s)',

@@ -195,6 +195,17 @@ const primary = (column: Column): Column => ({ ...column, primary: true });
 /** The entity schemas of one dialect; `buildDataSourceOptions()` passes them to the data source. */
 export function entitySchemas(dialect: Dialect): EntitySchema[] {
   const k = KINDS[dialect];
+  /** A keyed summary table (`stat_day_cd`, `stat_day_label`, `stat_day_lcd`): (tenant, day, k = hash of the key) → count, with its key's columns. */
+  const keyedSummary = (key: Record<string, Column>): Record<string, Column> => ({
+    tenant: primary(k.bigint),
+    day: primary(k.instant),
+    k: primary(k.hash),
+    module: k.int,
+    action: k.int,
+    aggregationLevel: named('aggregation_level', k.tinyint),
+    ...key,
+    count: k.bigint,
+  });
   const schemas = [
     new EntitySchema<UserActionEntity>({
       name: 'UserActionEntity',
@@ -295,49 +306,23 @@ export function entitySchemas(dialect: Dialect): EntitySchema[] {
       name: 'StatDayCdEntity',
       target: StatDayCdEntity,
       tableName: 'stat_day_cd',
-      columns: {
-        tenant: primary(k.bigint),
-        day: primary(k.instant),
-        k: primary(k.hash),
-        module: k.int,
-        action: k.int,
-        aggregationLevel: named('aggregation_level', k.tinyint),
-        country: nullable(varchar(2)),
-        device: nullable(varchar(32)),
-        count: k.bigint,
-      },
+      columns: keyedSummary({ country: nullable(varchar(2)), device: nullable(varchar(32)) }),
     }),
     new EntitySchema<StatDayLabelEntity>({
       name: 'StatDayLabelEntity',
       target: StatDayLabelEntity,
       tableName: 'stat_day_label',
-      columns: {
-        tenant: primary(k.bigint),
-        day: primary(k.instant),
-        k: primary(k.hash),
-        module: k.int,
-        action: k.int,
-        aggregationLevel: named('aggregation_level', k.tinyint),
-        actionLabel: named('action_label', nullable(varchar(255))),
-        count: k.bigint,
-      },
+      columns: keyedSummary({ actionLabel: named('action_label', nullable(varchar(255))) }),
     }),
     new EntitySchema<StatDayLcdEntity>({
       name: 'StatDayLcdEntity',
       target: StatDayLcdEntity,
       tableName: 'stat_day_lcd',
-      columns: {
-        tenant: primary(k.bigint),
-        day: primary(k.instant),
-        k: primary(k.hash),
-        module: k.int,
-        action: k.int,
-        aggregationLevel: named('aggregation_level', k.tinyint),
+      columns: keyedSummary({
         actionLabel: named('action_label', nullable(varchar(255))),
         country: nullable(varchar(2)),
         device: nullable(varchar(32)),
-        count: k.bigint,
-      },
+      }),
     }),
     new EntitySchema<SummaryMetaEntity>({
       name: 'SummaryMetaEntity',

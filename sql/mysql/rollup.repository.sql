@@ -10,6 +10,21 @@ FROM
 ORDER BY
   tenant ASC;
 
+-- RollupRepository.firstCreated
+SELECT
+  created
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND aggregation_level = ?
+  AND created < ?
+ORDER BY
+  created ASC
+LIMIT
+  1;
+-- params: [7,0,"2026-05-18T22:00:00.000Z"]
+
 -- RollupRepository.lockChunk
 SELECT
   id,

@@ -115,6 +115,36 @@ WHERE
   AND count = 0;
 -- params: [7,"2026-05-19T22:00:00.000Z"]
 
+-- SummaryRepository.deleteLevel
+DELETE FROM stat_day
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND aggregation_level = ?;
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z",0]
+DELETE FROM stat_day_cd
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND aggregation_level = ?;
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z",0]
+DELETE FROM stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND aggregation_level = ?;
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z",0]
+DELETE FROM stat_day_lcd
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND aggregation_level = ?;
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z",0]
+
 -- SummaryRepository.deleteTenant
 DELETE FROM stat_day
 WHERE

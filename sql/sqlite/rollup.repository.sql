@@ -10,6 +10,23 @@ FROM
 ORDER BY
   tenant ASC;
 
+-- RollupRepository.firstCreated
+SELECT
+  created
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND aggregation_level = ?
+  AND created < ?
+ORDER BY
+  created ASC
+LIMIT
+  1;
+-- params: [7,0,"2026-05-18 22:00:00.000"]
+-- EXPLAIN QUERY PLAN
+--   SEARCH user_action USING COVERING INDEX ix_user_action_tenant_level_created (tenant=? AND aggregation_level=? AND created<?)
+
 -- RollupRepository.lockChunk
 SELECT
   id,

@@ -14,7 +14,7 @@ const USAGE =
   '  --as-of <instant>  roll up as if it were then (e.g. 2026-06-01T00:00:00Z; default now)\n' +
   '  --tenant <id>      only this tenant\n' +
   '  --dry-run          count what would change, change nothing\n' +
-  '  --chunk-rows <n>   rows per transaction (default 5000)\n' +
+  '  --chunk-rows <n>   rows per transaction (default 50000 on MySQL, 5000 on SQLite)\n' +
   'example: npm run rollup -- --dry-run';
 
 function fail(message: string, code = 2): never {

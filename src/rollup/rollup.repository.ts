@@ -5,8 +5,8 @@ import { AggregationLevel } from '../database/entities';
 import { GenerateSql, SqlArg } from '../database/generate-sql';
 import { toInstant, toInt, toStringOrNull } from '../database/values';
 
-/** Rows per multi-row INSERT of aggregates. */
-const UPSERT_ROWS = 200;
+/** Rows per multi-row INSERT of aggregates (12 parameters each: within SQLite's 32,766). */
+const UPSERT_ROWS = 1000;
 /** Ids per DELETE. */
 const DELETE_IDS = 1000;
 
@@ -47,6 +47,17 @@ export class RollupRepository {
   async tenants(): Promise<number[]> {
     const rows: Array<{ tenant: unknown }> = await this.db.read((em) => em.query('SELECT DISTINCT tenant FROM user_action ORDER BY tenant ASC'));
     return rows.map((r) => toInt(r.tenant));
+  }
+
+  /** The `created` of the tenant's oldest `level` row before `cutoff` (undefined when none), in the caller's transaction. */
+  @GenerateSql({ params: [SqlArg.em, 7, AggregationLevel.RealTime, CUTOFF], explain: true })
+  async firstCreated(em: EntityManager, tenant: number, level: AggregationLevel, cutoff: Date): Promise<Date | undefined> {
+    const rows: Array<{ created: unknown }> = await em.query('SELECT created FROM user_action WHERE tenant = ? AND aggregation_level = ? AND created < ? ORDER BY created ASC LIMIT 1', [
+      tenant,
+      level,
+      this.db.sql.instant(cutoff),
+    ]);
+    return rows.length ? toInstant(rows[0].created) : undefined;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Calendar } from '../common/calendar';
+import { Clock } from '../common/clock';
 import { keyHash } from '../common/key-hash';
 import { AppConfig } from '../config/app-config';
 import { dayVersions } from '../database/data-version';
@@ -14,6 +15,7 @@ import { RollupLeaseRepository } from './rollup-lease.repository';
 import { RollupAggregate, RollupRepository, RollupSourceRow } from './rollup.repository';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 export interface RollupOptions {
   /** The instant the thresholds are measured from (default: now). */
@@ -22,7 +24,7 @@ export interface RollupOptions {
   tenant?: number;
   /** Report what would be rolled, change nothing. */
   dryRun?: boolean;
-  /** Rows per transaction (default 5000). */
+  /** Rows per transaction (default {@link RollupService.defaultChunkRows}). */
   chunkRows?: number;
   /**
    * Called after every chunk, once it has committed; the pass awaits a returned promise before
@@ -86,8 +88,28 @@ export class RollupService {
     private readonly config: AppConfig,
     private readonly summary: SummaryService,
     private readonly calendar: Calendar,
+    private readonly clock: Clock,
     @Optional() private readonly metrics?: Metrics,
   ) {}
+
+  /**
+   * Rows per chunk transaction: 50,000 on MySQL (a day of a large tenant in one chunk or a few —
+   * a period in one chunk drops its summary rows in one statement; 0.39 → 0.53 of the set-based
+   * compaction's rows/s, docs/performance.md), 5,000 on SQLite, whose synchronous driver keeps the service's
+   * requests waiting while a chunk runs in its process.
+   */
+  defaultChunkRows(): number {
+    return this.db.dialect === 'sqlite' ? 5000 : 50_000;
+  }
+
+  /**
+   * Events created before this instant cannot be stored any more: ingestion refuses those older
+   * than ROLLUP_DAILY_AFTER_DAYS by the service's clock; an hour of margin covers clock skew
+   * between hosts and a batch validated just before that moment and still committing.
+   */
+  private lastIngestible(): number {
+    return this.clock.now().getTime() - this.config.rollup.dailyAfterDays * DAY_MS - HOUR_MS;
+  }
 
   /** Rows created before these instants are rolled (whole days / months beyond the thresholds). */
   cutoffs(asOf: Date): { daily: Date; monthly: Date } {
@@ -153,7 +175,7 @@ export class RollupService {
             for (const p of chunkPeriods) periods.add(`${tenant}:${s.to}:${p}`);
             await opts.onProgress?.({ ...progress });
           };
-          if (opts.dryRun) await this.simulate(tenant, s.from, s.cutoff, opts.chunkRows ?? 5000, onChunk);
+          if (opts.dryRun) await this.simulate(tenant, s.from, s.cutoff, opts.chunkRows ?? this.defaultChunkRows(), onChunk);
           else {
             for (;;) {
               if (opts.signal?.aborted) throw new Error('rollup pass stopped (shutdown); the next pass continues');
@@ -161,7 +183,7 @@ export class RollupService {
                 // Renewing first makes the chunk commit only while this runner holds the lease, and
                 // takes SQLite's write lock before the chunk reads (see RollupLease.renewWithin).
                 if (!(await lease.renewWithin(em))) throw new Error('rollup lease lost to another runner; stopped before the next chunk');
-                return this.compactChunk(em, tenant, s.from, s.to, s.cutoff, opts.chunkRows ?? 5000);
+                return this.compactChunk(em, tenant, s.from, s.to, s.cutoff, opts.chunkRows ?? this.defaultChunkRows());
               });
               if (done.read === 0) break;
               metrics?.rollupRowsMoved.inc({ step: s.step }, done.read);
@@ -217,26 +239,38 @@ export class RollupService {
     cutoff: Date,
     limit: number,
   ): Promise<{ read: number; written: number; periods: string[] }> {
-    const rows = await this.rollups.lockChunk(em, tenant, from, cutoff, limit);
+    // A chunk stays inside one target period (local day or month): a period that fits in one
+    // chunk has each of its aggregate and summary rows written once.
+    const first = await this.rollups.firstCreated(em, tenant, from, cutoff);
+    if (first === undefined) return { read: 0, written: 0, periods: [] };
+    const periodStart = to === AggregationLevel.Daily ? this.calendar.startOfDay(first) : this.calendar.startOfMonth(first);
+    const periodEnd = to === AggregationLevel.Daily ? this.calendar.addDays(periodStart, 1) : this.calendar.addMonths(periodStart, 1);
+    const bound = periodEnd < cutoff ? periodEnd : cutoff;
+    const rows = await this.rollups.lockChunk(em, tenant, from, bound, limit);
     if (rows.length === 0) return { read: 0, written: 0, periods: [] };
     const groups = [...this.group(rows, to).values()];
     await this.rollups.addAggregates(em, tenant, to, groups);
     // The summary tables move the same counts from the source level (and day) to the target.
-    await this.summary.move(
-      em,
-      tenant,
-      rows.map((r) => ({ created: r.created, module: r.module, action: r.action, level: from, country: r.country, device: r.device, actionLabel: r.actionLabel, count: r.count })),
-      groups.map((g) => ({
-        created: g.period,
-        module: g.values[0],
-        action: g.values[1],
-        level: to,
-        country: g.values[2],
-        device: g.values[3],
-        actionLabel: g.values[4],
-        count: g.count,
-      })),
-    );
+    const added = groups.map((g) => ({
+      created: g.period,
+      module: g.values[0],
+      action: g.values[1],
+      level: to,
+      country: g.values[2],
+      device: g.values[3],
+      actionLabel: g.values[4],
+      count: g.count,
+    }));
+    if (rows.length < limit && periodEnd <= cutoff && periodEnd.getTime() <= this.lastIngestible()) {
+      // The chunk holds every `from` row of its period (the oldest row starts the period, the
+      // period ends before the cutoff, and ingestion no longer accepts events of that period, so
+      // none can commit while this chunk runs under READ COMMITTED): that period's `from`
+      // summary rows go as a whole.
+      await this.summary.replaceLevel(em, tenant, from, periodStart, periodEnd, added);
+    } else {
+      const removed = rows.map((r) => ({ created: r.created, module: r.module, action: r.action, level: from, country: r.country, device: r.device, actionLabel: r.actionLabel, count: r.count }));
+      await this.summary.move(em, tenant, removed, added);
+    }
     // The read API's ETags: the days rows left and the periods they went to.
     await this.versions.bump(em, dayVersions(tenant, [...rows.map((r) => r.created), ...groups.map((g) => g.period)]));
     await this.rollups.deleteRows(em, rows.map((r) => r.id));

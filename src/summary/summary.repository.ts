@@ -97,6 +97,14 @@ export class SummaryRepository {
     }
   }
 
+  /** Deletes the tenant's summary rows of `level` for the days in [from, to), in every summary table. */
+  @GenerateSql({ params: [SqlArg.em, 7, 0, DAY, new Date('2026-05-20T22:00:00.000Z')] })
+  async deleteLevel(em: EntityManager, tenant: number, level: number, from: Date, to: Date): Promise<void> {
+    for (const table of SUMMARY_TABLES) {
+      await em.query(`DELETE FROM ${table} WHERE tenant = ? AND day >= ? AND day < ? AND aggregation_level = ?`, [tenant, this.db.sql.instant(from), this.db.sql.instant(to), level]);
+    }
+  }
+
   /** Deletes every summary row of the tenant (before a rebuild). */
   @GenerateSql({ params: [SqlArg.em, 7] })
   async deleteTenant(em: EntityManager, tenant: number): Promise<void> {

@@ -58,13 +58,36 @@ export class SummaryService {
     await this.apply(em, tenant, [...summaryDeltas(this.calendar, removed, -1), ...summaryDeltas(this.calendar, added)]);
   }
 
+  /**
+   * The rollup of a whole period, in the caller's transaction: every `level` row of the tenant
+   * created in [from, to) has just left `user_action`, and `added` rows join. The summary rows of
+   * that level and those days carried exactly those rows' counts, so they are deleted outright
+   * (one range statement per table) instead of decremented key by key.
+   */
+  async replaceLevel(em: EntityManager, tenant: number, level: number, from: Date, to: Date, added: readonly SummarySource[]): Promise<void> {
+    await this.summaries.deleteLevel(em, tenant, level, this.calendar.startOfDay(from), this.calendar.startOfDay(to));
+    await this.add(em, tenant, added);
+  }
+
   /** Adds the deltas' counts (or removes them, with negative counts) in the caller's transaction. */
   async apply(em: EntityManager, tenant: number, deltas: SummaryDelta[]): Promise<void> {
     if (deltas.length === 0) return;
+    // First the deltas of one (day, module, action, level, label, country, device) are summed — a
+    // string key and a map lookup per delta — then each distinct combination is hashed into the
+    // rows of every table once (a rollup chunk or a batch holds many rows per combination).
+    const combined = new Map<string, SummaryDelta>();
+    for (const d of deltas) {
+      const id = `${d.day.getTime()}|${JSON.stringify([d.module, d.action, d.level, d.actionLabel, d.country, d.device])}`;
+      const c = combined.get(id);
+      if (c) {
+        c.count += d.count;
+        if (d.minCreated < c.minCreated) c.minCreated = d.minCreated;
+      } else combined.set(id, { ...d });
+    }
     const day = new Map<string, StatDayChange>();
     const tables = Object.keys(KEYED_TABLES) as KeyedTable[];
     const keyed = new Map<KeyedTable, Map<string, KeyedChange>>(tables.map((t) => [t, new Map()]));
-    for (const d of deltas) {
+    for (const d of combined.values()) {
       const dk = `${d.day.getTime()}|${d.module}|${d.action}|${d.level}`;
       const a = day.get(dk);
       if (a) {

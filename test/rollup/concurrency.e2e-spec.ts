@@ -163,7 +163,9 @@ describe('rollup under concurrency', () => {
     expect(await victim).toEqual({ failed: 'rollup lease lost to another runner; stopped before the next chunk' });
     // The victim's one committed chunk and the taker's pass: all the work, each row once.
     expect({ read: firstChunk!.rowsRead + taker.rowsRead, deleted: firstChunk!.rowsDeleted + taker.rowsDeleted }).toEqual({ read: toRoll, deleted: toRoll });
-    expect(firstChunk!.rowsRead).toBe(50);
+    // One chunk: at most 50 rows, and no more than its first period (local day) holds.
+    expect(firstChunk!.rowsRead).toBeGreaterThan(0);
+    expect(firstChunk!.rowsRead).toBeLessThanOrEqual(50);
     const table = await expectInvariant(t, events, ZONE, rollup.cutoffs(asOf).monthly);
     expect(table).toEqual(modelAfter(events, ZONE, rollup.cutoffs(asOf)));
     // The victim's release (on its way out) left the taker's release alone: the lease is free.

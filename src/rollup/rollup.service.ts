@@ -103,12 +103,17 @@ export class RollupService {
   }
 
   /**
-   * Events created before this instant cannot be stored any more: ingestion refuses those older
-   * than ROLLUP_DAILY_AFTER_DAYS by the service's clock; an hour of margin covers clock skew
-   * between hosts and a batch validated just before that moment and still committing.
+   * Events created before this instant can no longer be stored, as far as this pass can tell:
+   * ingestion refuses those older than ROLLUP_DAILY_AFTER_DAYS by the service clock, and an hour
+   * of margin covers clock skew between hosts and a batch validated just before that moment and
+   * still committing. A pass `--as-of` a later instant than the clock's now simulates the future
+   * (tests, the bench): then nothing counts as closed (-Infinity), since the services that ingest
+   * meanwhile may keep other clocks.
    */
-  private lastIngestible(): number {
-    return this.clock.now().getTime() - this.config.rollup.dailyAfterDays * DAY_MS - HOUR_MS;
+  private closedBefore(asOf: Date): number {
+    const now = this.clock.now().getTime();
+    if (asOf.getTime() > now) return Number.NEGATIVE_INFINITY;
+    return now - this.config.rollup.dailyAfterDays * DAY_MS - HOUR_MS;
   }
 
   /** Rows created before these instants are rolled (whole days / months beyond the thresholds). */
@@ -137,6 +142,7 @@ export class RollupService {
     const started = Date.now();
     const asOf = opts.asOf ?? new Date();
     const cut = this.cutoffs(asOf);
+    const closedBefore = this.closedBefore(asOf);
     const summary: RollupSummary = {
       asOf: asOf.toISOString(),
       dailyCutoff: cut.daily.toISOString(),
@@ -183,7 +189,7 @@ export class RollupService {
                 // Renewing first makes the chunk commit only while this runner holds the lease, and
                 // takes SQLite's write lock before the chunk reads (see RollupLease.renewWithin).
                 if (!(await lease.renewWithin(em))) throw new Error('rollup lease lost to another runner; stopped before the next chunk');
-                return this.compactChunk(em, tenant, s.from, s.to, s.cutoff, opts.chunkRows ?? this.defaultChunkRows());
+                return this.compactChunk(em, tenant, s.from, s.to, s.cutoff, opts.chunkRows ?? this.defaultChunkRows(), closedBefore);
               });
               if (done.read === 0) break;
               metrics?.rollupRowsMoved.inc({ step: s.step }, done.read);
@@ -230,7 +236,7 @@ export class RollupService {
     return groups;
   }
 
-  /** One transaction: merge up to `limit` rows of `from` level into `to` level rows, delete them. */
+  /** One transaction: merge up to `limit` rows of `from` level into `to` level rows, delete them (`closedBefore`: see {@link closedBefore}). */
   private async compactChunk(
     em: EntityManager,
     tenant: number,
@@ -238,6 +244,7 @@ export class RollupService {
     to: AggregationLevel,
     cutoff: Date,
     limit: number,
+    closedBefore: number,
   ): Promise<{ read: number; written: number; periods: string[] }> {
     // A chunk stays inside one target period (local day or month): a period that fits in one
     // chunk has each of its aggregate and summary rows written once.
@@ -261,7 +268,7 @@ export class RollupService {
       actionLabel: g.values[4],
       count: g.count,
     }));
-    if (rows.length < limit && periodEnd <= cutoff && periodEnd.getTime() <= this.lastIngestible()) {
+    if (rows.length < limit && periodEnd <= cutoff && periodEnd.getTime() <= closedBefore) {
       // The chunk holds every `from` row of its period (the oldest row starts the period, the
       // period ends before the cutoff, and ingestion no longer accepts events of that period, so
       // none can commit while this chunk runs under READ COMMITTED): that period's `from`

@@ -5,6 +5,15 @@ import { Database } from '../../database/database.service';
 import { GenerateSql, SqlArg } from '../../database/generate-sql';
 import { toBool, toInstant, toInt, toStringOrNull } from '../../database/values';
 
+/** The rows of a filter's pairs, by pair (`module:action`). */
+export type RowsByPair = Map<string, number>;
+
+/** The key of a (module, action) pair in a {@link RowsByPair}. */
+export const pairKey = (module: number, action: number): string => `${module}:${action}`;
+
+/** Which rows, without a time span: the tenant's of the given pairs, optionally of one configurator. */
+export type PairsFilter = Omit<ConfigurationRowsFilter, 'from' | 'to'>;
+
 /** A `user_action` id as the driver returns it (a number, or a string for a BIGINT beyond 2^53): passed back as it came. */
 export type RowId = number | string;
 
@@ -51,6 +60,10 @@ const ROW_COLUMNS = `ua.id AS id, ua.module AS module, ua.action AS action, ua.a
   cs.thumbnail AS thumbnail, cs.part_list AS partList, cs.plan_combined_ids AS planCombinedIds, du.email AS email`;
 const ROW_JOINS = `LEFT JOIN configuration_snapshot cs ON cs.tenant = ua.tenant AND cs.configuration_id = ua.action_id
   LEFT JOIN directory_user du ON du.user_id = ua.user_id AND ua.aggregation_level = 0 AND du.statistics_consent = 1`;
+
+function byPair(rows: Array<Record<string, unknown>>): RowsByPair {
+  return new Map(rows.map((r) => [pairKey(toInt(r.module), toInt(r.action)), toInt(r.n)]));
+}
 
 /** A driver row of {@link ROW_COLUMNS} as a {@link ConfigurationRecord}. */
 export function toConfigurationRecord(r: Record<string, unknown>): ConfigurationRecord {
@@ -101,12 +114,56 @@ export class ConfigurationsRepository {
     return rows.map((r) => ({ module: toInt(r.module), action: toInt(r.action), name: String(r.name), carriesPartList: toBool(r.carriesPartList) }));
   }
 
-  /** How many rows match, in the caller's snapshot. */
-  @GenerateSql({ name: 'one pair', params: [SqlArg.em, FILTER], explain: true }, { name: 'two pairs, configuratorId', params: [SqlArg.em, TWO_PAIRS], explain: true })
-  async count(em: EntityManager, filter: ConfigurationRowsFilter): Promise<number> {
-    const where = this.where(filter);
-    const [{ n }]: Array<{ n: unknown }> = await em.query(`SELECT COUNT(*) AS n FROM user_action ua WHERE ${where.sql}`, where.params);
-    return toInt(n);
+  /**
+   * How many real-time rows of the pairs lie in the whole local days [from, to), from the
+   * summaries (each real-time row has count 1, so a level-0 summary count is a row count):
+   * `stat_day`, or `stat_day_label` for one configurator. In the caller's snapshot.
+   */
+  @GenerateSql(
+    { name: 'one pair', params: [SqlArg.em, FILTER, FILTER.from, FILTER.to], explain: true },
+    { name: 'two pairs, configuratorId', params: [SqlArg.em, TWO_PAIRS, FILTER.from, FILTER.to], explain: true },
+  )
+  async realTimeRowsOfDays(em: EntityManager, filter: PairsFilter, from: Date, to: Date): Promise<RowsByPair> {
+    const table = filter.configuratorId === undefined ? 'stat_day' : 'stat_day_label';
+    const where = this.pairsWhere(filter, 's');
+    const rows: Array<Record<string, unknown>> = await em.query(
+      `SELECT s.module AS module, s.action AS action, SUM(s.count) AS n FROM ${table} s
+        WHERE s.tenant = ? AND s.day >= ? AND s.day < ? AND s.aggregation_level = 0 AND ${where.sql} GROUP BY s.module, s.action`,
+      [filter.tenant, this.db.sql.instant(from), this.db.sql.instant(to), ...where.params],
+    );
+    return byPair(rows);
+  }
+
+  /**
+   * How many rolled-up (daily, monthly) rows of the pairs were created in [from, to): the
+   * compacted minority, counted on the (tenant, aggregation_level, created) index. In the caller's snapshot.
+   */
+  @GenerateSql(
+    { name: 'one pair', params: [SqlArg.em, FILTER, FILTER.from, FILTER.to], explain: true },
+    { name: 'two pairs, configuratorId', params: [SqlArg.em, TWO_PAIRS, FILTER.from, FILTER.to], explain: true },
+  )
+  async rolledRows(em: EntityManager, filter: PairsFilter, from: Date, to: Date): Promise<RowsByPair> {
+    const where = this.pairsWhere(filter, 'ua');
+    const rows: Array<Record<string, unknown>> = await em.query(
+      `SELECT ua.module AS module, ua.action AS action, COUNT(*) AS n FROM user_action ua
+        WHERE ua.tenant = ? AND ua.aggregation_level IN (1, 2) AND ua.created >= ? AND ua.created < ? AND ${where.sql} GROUP BY ua.module, ua.action`,
+      [filter.tenant, this.db.sql.instant(from), this.db.sql.instant(to), ...where.params],
+    );
+    return byPair(rows);
+  }
+
+  /** How many rows of the pairs (any level) lie in [from, to), counted from `user_action`, in the caller's snapshot. */
+  @GenerateSql(
+    { name: 'one pair', params: [SqlArg.em, FILTER, FILTER.from, FILTER.to], explain: true },
+    { name: 'two pairs, configuratorId', params: [SqlArg.em, TWO_PAIRS, FILTER.from, FILTER.to], explain: true },
+  )
+  async rawRows(em: EntityManager, filter: PairsFilter, from: Date, to: Date): Promise<RowsByPair> {
+    const where = this.where({ ...filter, from, to });
+    const rows: Array<Record<string, unknown>> = await em.query(
+      `SELECT ua.module AS module, ua.action AS action, COUNT(*) AS n FROM user_action ua WHERE ${where.sql} GROUP BY ua.module, ua.action`,
+      where.params,
+    );
+    return byPair(rows);
   }
 
   /** The ids of `limit` matching rows after `offset`, newest first (created, then id, descending), in the caller's snapshot. */
@@ -137,6 +194,21 @@ export class ConfigurationsRepository {
   stream(filter: ConfigurationRowsFilter): Readable {
     const where = this.where(filter);
     return this.db.streamSql(`SELECT ${ROW_COLUMNS} FROM user_action ua ${ROW_JOINS} WHERE ${where.sql} ORDER BY ua.created DESC, ua.id DESC`, where.params);
+  }
+
+  /** The pairs (and configurator) condition on table alias `t` (column names fixed, every value a parameter). */
+  private pairsWhere(f: PairsFilter, t: 's' | 'ua'): { sql: string; params: unknown[] } {
+    const params: unknown[] = [];
+    const pairs = f.pairs.map((p) => {
+      params.push(p.module, p.action);
+      return `(${t}.module = ? AND ${t}.action = ?)`;
+    });
+    let sql = pairs.length === 1 ? pairs[0] : `(${pairs.join(' OR ')})`;
+    if (f.configuratorId !== undefined) {
+      sql += ` AND ${t}.action_label = ?`;
+      params.push(f.configuratorId);
+    }
+    return { sql, params };
   }
 
   /** WHERE clause for the filter's rows (column names fixed, every value a parameter). */

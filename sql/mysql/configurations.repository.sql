@@ -27,8 +27,108 @@ WHERE
   AND action IN (?, ?);
 -- params: [1,2,302]
 
--- ConfigurationsRepository.count (one pair)
+-- ConfigurationsRepository.realTimeRowsOfDays (one pair)
 SELECT
+  s.module AS module,
+  s.action AS action,
+  SUM(s.count) AS n
+FROM
+  stat_day s
+WHERE
+  s.tenant = ?
+  AND s.day >= ?
+  AND s.day < ?
+  AND s.aggregation_level = 0
+  AND (
+    s.module = ?
+    AND s.action = ?
+  )
+GROUP BY
+  s.module,
+  s.action;
+-- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2]
+
+-- ConfigurationsRepository.realTimeRowsOfDays (two pairs, configuratorId)
+SELECT
+  s.module AS module,
+  s.action AS action,
+  SUM(s.count) AS n
+FROM
+  stat_day_label s
+WHERE
+  s.tenant = ?
+  AND s.day >= ?
+  AND s.day < ?
+  AND s.aggregation_level = 0
+  AND (
+    (
+      s.module = ?
+      AND s.action = ?
+    )
+    OR (
+      s.module = ?
+      AND s.action = ?
+    )
+  )
+  AND s.action_label = ?
+GROUP BY
+  s.module,
+  s.action;
+-- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2,4,2,"sofa-configurator"]
+
+-- ConfigurationsRepository.rolledRows (one pair)
+SELECT
+  + ua.module AS module,
+  + ua.action AS action,
+  COUNT(*) AS n
+FROM
+  user_action ua
+WHERE
+  ua.tenant = ?
+  AND ua.aggregation_level IN (1, 2)
+  AND ua.created >= ?
+  AND ua.created < ?
+  AND (
+    + ua.module = ?
+    AND + ua.action = ?
+  )
+GROUP BY
+  + ua.module,
+  + ua.action;
+-- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2]
+
+-- ConfigurationsRepository.rolledRows (two pairs, configuratorId)
+SELECT
+  + ua.module AS module,
+  + ua.action AS action,
+  COUNT(*) AS n
+FROM
+  user_action ua
+WHERE
+  ua.tenant = ?
+  AND ua.aggregation_level IN (1, 2)
+  AND ua.created >= ?
+  AND ua.created < ?
+  AND (
+    (
+      + ua.module = ?
+      AND + ua.action = ?
+    )
+    OR (
+      + ua.module = ?
+      AND + ua.action = ?
+    )
+  )
+  AND + ua.action_label = ?
+GROUP BY
+  + ua.module,
+  + ua.action;
+-- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2,4,2,"sofa-configurator"]
+
+-- ConfigurationsRepository.rawRows (one pair)
+SELECT
+  ua.module AS module,
+  ua.action AS action,
   COUNT(*) AS n
 FROM
   user_action ua
@@ -39,11 +139,16 @@ WHERE
   AND (
     ua.module = ?
     AND ua.action = ?
-  );
+  )
+GROUP BY
+  ua.module,
+  ua.action;
 -- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2]
 
--- ConfigurationsRepository.count (two pairs, configuratorId)
+-- ConfigurationsRepository.rawRows (two pairs, configuratorId)
 SELECT
+  ua.module AS module,
+  ua.action AS action,
   COUNT(*) AS n
 FROM
   user_action ua
@@ -61,7 +166,10 @@ WHERE
       AND ua.action = ?
     )
   )
-  AND ua.action_label = ?;
+  AND ua.action_label = ?
+GROUP BY
+  ua.module,
+  ua.action;
 -- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2,4,2,"sofa-configurator"]
 
 -- ConfigurationsRepository.pageIds (one pair)

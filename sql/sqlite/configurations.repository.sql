@@ -27,8 +27,119 @@ WHERE
   AND ACTION IN (?, ?);
 -- params: [1,2,302]
 
--- ConfigurationsRepository.count (one pair)
+-- ConfigurationsRepository.realTimeRowsOfDays (one pair)
 SELECT
+  s.module AS module,
+  s.action AS ACTION,
+  SUM(s.count) AS n
+FROM
+  stat_day s
+WHERE
+  s.tenant = ?
+  AND s.day >= ?
+  AND s.day < ?
+  AND s.aggregation_level = 0
+  AND (
+    s.module = ?
+    AND s.action = ?
+  )
+GROUP BY
+  s.module,
+  s.action;
+-- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2]
+-- EXPLAIN QUERY PLAN
+--   SEARCH s USING INDEX sqlite_autoindex_stat_day_1 (tenant=? AND day>? AND day<?)
+
+-- ConfigurationsRepository.realTimeRowsOfDays (two pairs, configuratorId)
+SELECT
+  s.module AS module,
+  s.action AS ACTION,
+  SUM(s.count) AS n
+FROM
+  stat_day_label s
+WHERE
+  s.tenant = ?
+  AND s.day >= ?
+  AND s.day < ?
+  AND s.aggregation_level = 0
+  AND (
+    (
+      s.module = ?
+      AND s.action = ?
+    )
+    OR (
+      s.module = ?
+      AND s.action = ?
+    )
+  )
+  AND s.action_label = ?
+GROUP BY
+  s.module,
+  s.action;
+-- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2,4,2,"sofa-configurator"]
+-- EXPLAIN QUERY PLAN
+--   SEARCH s USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--   USE TEMP B-TREE FOR GROUP BY
+
+-- ConfigurationsRepository.rolledRows (one pair)
+SELECT
+  + ua.module AS module,
+  + ua.action AS ACTION,
+  COUNT(*) AS n
+FROM
+  user_action ua
+WHERE
+  ua.tenant = ?
+  AND ua.aggregation_level IN (1, 2)
+  AND ua.created >= ?
+  AND ua.created < ?
+  AND (
+    + ua.module = ?
+    AND + ua.action = ?
+  )
+GROUP BY
+  + ua.module,
+  + ua.action;
+-- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2]
+-- EXPLAIN QUERY PLAN
+--   SEARCH ua USING INDEX uq_user_action_rollup (tenant=? AND aggregation_level=? AND created>? AND created<?)
+--   USE TEMP B-TREE FOR GROUP BY
+
+-- ConfigurationsRepository.rolledRows (two pairs, configuratorId)
+SELECT
+  + ua.module AS module,
+  + ua.action AS ACTION,
+  COUNT(*) AS n
+FROM
+  user_action ua
+WHERE
+  ua.tenant = ?
+  AND ua.aggregation_level IN (1, 2)
+  AND ua.created >= ?
+  AND ua.created < ?
+  AND (
+    (
+      + ua.module = ?
+      AND + ua.action = ?
+    )
+    OR (
+      + ua.module = ?
+      AND + ua.action = ?
+    )
+  )
+  AND + ua.action_label = ?
+GROUP BY
+  + ua.module,
+  + ua.action;
+-- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2,4,2,"sofa-configurator"]
+-- EXPLAIN QUERY PLAN
+--   SEARCH ua USING INDEX uq_user_action_rollup (tenant=? AND aggregation_level=? AND created>? AND created<?)
+--   USE TEMP B-TREE FOR GROUP BY
+
+-- ConfigurationsRepository.rawRows (one pair)
+SELECT
+  ua.module AS module,
+  ua.action AS ACTION,
   COUNT(*) AS n
 FROM
   user_action ua
@@ -39,13 +150,18 @@ WHERE
   AND (
     ua.module = ?
     AND ua.action = ?
-  );
+  )
+GROUP BY
+  ua.module,
+  ua.action;
 -- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2]
 -- EXPLAIN QUERY PLAN
 --   SEARCH ua USING COVERING INDEX ix_user_action_tenant_module_action_created (tenant=? AND module=? AND action=? AND created>? AND created<?)
 
--- ConfigurationsRepository.count (two pairs, configuratorId)
+-- ConfigurationsRepository.rawRows (two pairs, configuratorId)
 SELECT
+  ua.module AS module,
+  ua.action AS ACTION,
   COUNT(*) AS n
 FROM
   user_action ua
@@ -63,10 +179,14 @@ WHERE
       AND ua.action = ?
     )
   )
-  AND ua.action_label = ?;
+  AND ua.action_label = ?
+GROUP BY
+  ua.module,
+  ua.action;
 -- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2,4,2,"sofa-configurator"]
 -- EXPLAIN QUERY PLAN
 --   SEARCH ua USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--   USE TEMP B-TREE FOR GROUP BY
 
 -- ConfigurationsRepository.pageIds (one pair)
 SELECT

@@ -78,6 +78,8 @@ export class AppConfig {
   metrics: { enabled: boolean };
   /** Read API answers about closed periods: `Cache-Control: private, max-age=` this (CACHE_MAX_AGE_SECONDS; 0 → no-cache). */
   cacheMaxAgeSeconds: number;
+  /** Answer rows the in-process answer cache keeps (ANSWER_CACHE_ENTRIES; 0 → off). */
+  answerCacheEntries: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -289,6 +291,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.corsOrigins = corsOrigins(str(env, 'CORS_ORIGINS'));
   config.metrics = { enabled: bool(env, 'METRICS_ENABLED', true) };
   config.cacheMaxAgeSeconds = int(env, 'CACHE_MAX_AGE_SECONDS', 300, 0, 31_536_000);
+  config.answerCacheEntries = int(env, 'ANSWER_CACHE_ENTRIES', 200_000, 0, 100_000_000);
   return config;
 }
 

@@ -55,6 +55,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly answerCache = new Counter({
+    name: 'statistics_answer_cache_requests_total',
+    help: 'Read answers by whether the answer cache had them (hit), computed them (miss) or was not used (bypass: no ETag, or switched off)',
+    labelNames: ['route', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly eventsAccepted = new Counter({
     name: 'statistics_ingest_events_accepted_total',
     help: 'Ingested events stored (new eventIds)',

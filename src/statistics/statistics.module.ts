@@ -6,6 +6,7 @@ import { AggregatedService } from './aggregated/aggregated.service';
 import { ConfigurationsController } from './configurations/configurations.controller';
 import { ConfigurationsRepository } from './configurations/configurations.repository';
 import { ConfigurationsService } from './configurations/configurations.service';
+import { AnswerCache } from './output/answer-cache';
 import { ExportLimiter } from './output/export-limiter';
 import { HttpCache } from './output/http-cache';
 import { OutputInterceptor } from './output/output.interceptor';
@@ -26,6 +27,7 @@ import { UserActionsService } from './user-actions/user-actions.service';
     ConfigurationsRepository,
     OutputInterceptor,
     ExportLimiter,
+    AnswerCache,
     HttpCache,
   ],
 })

@@ -66,6 +66,7 @@ describe('Prometheus metrics (GET /metrics)', () => {
     const e = new Exposition(res.text);
     const service = [...e.families.keys()].filter((n) => n.startsWith('statistics_')).sort();
     expect(service).toEqual([
+      'statistics_answer_cache_requests_total',
       'statistics_csv_export_bytes_total',
       'statistics_csv_export_rows_total',
       'statistics_csv_exports_active',

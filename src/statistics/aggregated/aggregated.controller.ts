@@ -5,6 +5,7 @@ import { Authenticated } from '../../auth/authenticated.decorator';
 import { TENANT_STATISTICS } from '../../auth/principal';
 import type { Request, Response } from 'express';
 import { ApiReadRoute } from '../../openapi/api-docs.decorators';
+import { AnswerCache } from '../output/answer-cache';
 import { CsvResult } from '../output/csv';
 import { HttpCache, NotModified } from '../output/http-cache';
 import type { OutputFormat } from '../output/negotiate';
@@ -20,6 +21,7 @@ export class AggregatedController {
   constructor(
     private readonly service: AggregatedService,
     private readonly cache: HttpCache,
+    private readonly answers: AnswerCache,
   ) {}
 
   @Get()
@@ -53,7 +55,12 @@ export class AggregatedController {
     const { from, to } = this.service.range(query);
     if (await this.cache.validate(req, res, { route: 'userActionsAggregated', tenant, format, query, from, to })) return new NotModified();
     // The answer covers exactly the range its ETag names (the default range is the current month).
-    const result = await this.service.aggregate(tenant, Object.assign(new AggregatedQueryDto(), query, { from, to }));
+    const result = await this.answers.answer(
+      'userActionsAggregated',
+      res,
+      (r) => r.rows.length,
+      () => this.service.aggregate(tenant, Object.assign(new AggregatedQueryDto(), query, { from, to })),
+    );
     if (format === 'json') return this.service.toJson(result);
     return aggregatedCsv(tenant, result);
   }

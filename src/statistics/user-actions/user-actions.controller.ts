@@ -5,6 +5,7 @@ import { Authenticated } from '../../auth/authenticated.decorator';
 import { TENANT_STATISTICS } from '../../auth/principal';
 import type { Request, Response } from 'express';
 import { ApiReadRoute } from '../../openapi/api-docs.decorators';
+import { AnswerCache } from '../output/answer-cache';
 import { CsvResult } from '../output/csv';
 import { HttpCache, NotModified } from '../output/http-cache';
 import type { OutputFormat } from '../output/negotiate';
@@ -21,6 +22,7 @@ export class UserActionsController {
   constructor(
     private readonly service: UserActionsService,
     private readonly cache: HttpCache,
+    private readonly answers: AnswerCache,
   ) {}
 
   @Get()
@@ -51,7 +53,7 @@ export class UserActionsController {
     if (query.from && query.to) checkRange(query.from, query.to);
     const spec = { route: 'useractions' as const, tenant, format, query, from: query.from, to: query.to };
     if (await this.cache.validate(req, res, spec)) return new NotModified();
-    const rows = await this.service.monthly(tenant, query);
+    const rows = await this.answers.answer('useractions', res, (r) => r.length, () => this.service.monthly(tenant, query));
     if (format === 'json') return this.service.toJson(rows);
     return userActionsCsv(tenant, query, rows);
   }

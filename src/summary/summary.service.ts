@@ -60,12 +60,12 @@ export class SummaryService {
 
   /**
    * The rollup of a whole period, in the caller's transaction: every `level` row of the tenant
-   * created in [from, to) has just left `user_action`, and `added` rows join. The summary rows of
+   * created in [from, to) (local day starts) has just left `user_action`, and `added` rows join. The summary rows of
    * that level and those days carried exactly those rows' counts, so they are deleted outright
    * (one range statement per table) instead of decremented key by key.
    */
   async replaceLevel(em: EntityManager, tenant: number, level: number, from: Date, to: Date, added: readonly SummarySource[]): Promise<void> {
-    await this.summaries.deleteLevel(em, tenant, level, this.calendar.startOfDay(from), this.calendar.startOfDay(to));
+    await this.summaries.deleteLevel(em, tenant, level, from, to);
     await this.add(em, tenant, added);
   }
 

@@ -216,16 +216,10 @@ export class ConfigurationsRepository {
 
   /** WHERE clause for the filter's rows (column names fixed, every value a parameter). */
   private where(f: ConfigurationRowsFilter): { sql: string; params: unknown[] } {
-    const params: unknown[] = [f.tenant, this.db.sql.instant(f.from), this.db.sql.instant(f.to)];
-    const pairs = f.pairs.map((p) => {
-      params.push(p.module, p.action);
-      return '(ua.module = ? AND ua.action = ?)';
-    });
-    let sql = `ua.tenant = ? AND ua.created >= ? AND ua.created < ? AND ${pairs.length === 1 ? pairs[0] : `(${pairs.join(' OR ')})`}`;
-    if (f.configuratorId !== undefined) {
-      sql += ' AND ua.action_label = ?';
-      params.push(f.configuratorId);
-    }
-    return { sql, params };
+    const pairs = this.pairsWhere(f, 'ua');
+    return {
+      sql: `ua.tenant = ? AND ua.created >= ? AND ua.created < ? AND ${pairs.sql}`,
+      params: [f.tenant, this.db.sql.instant(f.from), this.db.sql.instant(f.to), ...pairs.params],
+    };
   }
 }

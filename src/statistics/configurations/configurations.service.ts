@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
+import { EntityManager } from 'typeorm';
 import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config';
 import { Database } from '../../database/database.service';
 import { AggregationLevel } from '../../database/entities';
 import { checkRange } from '../statistics-query.dto';
 import { ConfigurationsQueryDto, ConfigurationsResponseDto, ConfigurationStatisticDto, DEFAULT_LIMIT } from './configurations.dto';
-import { EntityManager } from 'typeorm';
 import { Calendar } from '../../common/calendar';
 import { planRange } from '../../summary/range-plan';
 import {

@@ -21,6 +21,8 @@ interface Shape {
   speedup: number;
   /** And p50 under this many ms (none for the older A/B targets). */
   p50Under?: number;
+  /** Measured and reported beside its baseline, no target (issue 10: "the full per-item answer: report"). */
+  report?: boolean;
 }
 
 export const AGGREGATED_SCENARIOS = ['A', 'B', 'I', 'J', 'K', 'L', 'M'];
@@ -31,8 +33,8 @@ const SHAPES: Shape[] = [
   { scenario: 'B', what: 'last 30 days, aggregations country+device', aggregations: ['country', 'device'], days: 30, speedup: 10 },
   { scenario: 'B', what: 'current month (default range), aggregations country+device', aggregations: ['country', 'device'], speedup: 10 },
   { scenario: 'I', what: 'last 30 days, aggregations actionLabel', aggregations: ['actionLabel'], days: 30, speedup: 20, p50Under: 100 },
-  { scenario: 'J', what: 'last 30 days, aggregations actionId (every item)', aggregations: ['actionId'], days: 30, speedup: 20, p50Under: 100 },
-  { scenario: 'K', what: 'last 30 days, aggregations actionId, limit=100&orderBy=count', aggregations: ['actionId'], days: 30, top: 100, speedup: 20, p50Under: 100 },
+  { scenario: 'J', what: 'last 30 days, aggregations actionId (every item)', aggregations: ['actionId'], days: 30, speedup: 20, report: true },
+  { scenario: 'K', what: 'last 30 days, aggregations actionId, limit=100&orderBy=count', aggregations: ['actionId'], days: 30, top: 100, speedup: 20 },
   { scenario: 'L', what: 'last 30 days, aggregations actionLabel+country', aggregations: ['actionLabel', 'country'], days: 30, speedup: 20, p50Under: 100 },
   { scenario: 'M', what: 'last 365 days, aggregations actionLabel', aggregations: ['actionLabel'], days: 365, speedup: 20, p50Under: 100 },
 ];
@@ -79,7 +81,7 @@ export async function aggregatedScenarios(svc: () => ServiceHandle, sql: Connect
       : agreement('groups / sum of counts', [answer.meta.total, answer.userActions.length, sum(answer.userActions)], [base.last.length, base.last.length, sum(base.last)]);
     const p50 = pct(service.ms, 50);
     const ratio = pct(base.ms, 50) / p50;
-    const target = `≥ ${shape.speedup}× faster${shape.p50Under ? `, p50 < ${shape.p50Under} ms` : ''}`;
+    const target = shape.report ? 'report' : `≥ ${shape.speedup}× faster${shape.p50Under ? `, p50 < ${shape.p50Under} ms` : ''}`;
     rows.push({
       scenario: shape.scenario,
       what: `userActionsAggregated, large tenant, ${shape.what}: ${answer.userActions.length} entries, ${(service.last.body.length / 1e6).toFixed(2)} MB`,
@@ -90,7 +92,7 @@ export async function aggregatedScenarios(svc: () => ServiceHandle, sql: Connect
       baselineValue: pct(base.ms, 50),
       ratio,
       target,
-      met: check.ok && ratio >= shape.speedup && (shape.p50Under === undefined || p50 < shape.p50Under),
+      met: shape.report ? (check.ok ? undefined : false) : check.ok && ratio >= shape.speedup && (shape.p50Under === undefined || p50 < shape.p50Under),
       note: `${check.note}; ${service.ms.length} requests, ${base.ms.length} naive runs`,
     });
   }

@@ -18,7 +18,8 @@ VALUES
 SELECT
   tenant,
   bucket,
-  version
+  version,
+  NULL AS closedBefore
 FROM
   data_version
 WHERE
@@ -28,14 +29,25 @@ UNION ALL
 SELECT
   ? AS tenant,
   0 AS bucket,
-  COALESCE(SUM(version), 0) AS version
+  COALESCE(SUM(version), 0) AS version,
+  NULL AS closedBefore
 FROM
   data_version
 WHERE
   tenant = ?
   AND bucket >= ?
-  AND bucket <= ?;
--- params: [0,7,7,7,20593,20604]
+  AND bucket <= ?
+UNION ALL
+SELECT
+  tenant,
+  NULL AS bucket,
+  NULL AS version,
+  closed_before AS closedBefore
+FROM
+  rollup_closure
+WHERE
+  tenant = ?;
+-- params: [0,7,7,7,20593,20604,7]
 
 -- DataVersionRepository.recordClosure
 INSERT INTO

@@ -17,7 +17,8 @@ SET
 SELECT
   tenant,
   bucket,
-  version
+  version,
+  NULL AS closedBefore
 FROM
   data_version
 WHERE
@@ -27,20 +28,33 @@ UNION ALL
 SELECT
   ? AS tenant,
   0 AS bucket,
-  COALESCE(SUM(version), 0) AS version
+  COALESCE(SUM(version), 0) AS version,
+  NULL AS closedBefore
 FROM
   data_version
 WHERE
   tenant = ?
   AND bucket >= ?
-  AND bucket <= ?;
--- params: [0,7,7,7,20593,20604]
+  AND bucket <= ?
+UNION ALL
+SELECT
+  tenant,
+  NULL AS bucket,
+  NULL AS version,
+  closed_before AS closedBefore
+FROM
+  rollup_closure
+WHERE
+  tenant = ?;
+-- params: [0,7,7,7,20593,20604,7]
 -- EXPLAIN QUERY PLAN
 --   COMPOUND QUERY
 --     LEFT-MOST SUBQUERY
 --       SEARCH data_version USING INDEX sqlite_autoindex_data_version_1 (tenant=? AND bucket<?)
 --     UNION ALL
 --       SEARCH data_version USING INDEX sqlite_autoindex_data_version_1 (tenant=? AND bucket>? AND bucket<?)
+--     UNION ALL
+--       SEARCH rollup_closure USING INTEGER PRIMARY KEY (rowid=?)
 
 -- DataVersionRepository.recordClosure
 INSERT INTO

@@ -33,17 +33,12 @@ export interface Fingerprint {
   days: number;
   /** The tenant's and the service's counters of the special buckets, as `tenant:bucket=version`. */
   specials: string[];
+  /** Until when the tenant's rows are final (`rollup_closure`); undefined before any rollup pass. */
+  closedBefore?: Date;
 }
 
 /** Counters only grow: the sum over [from, to)'s day buckets changes with every change in one of those days. */
 export function dayBucketRange(from: Date | undefined, to: Date | undefined): { first: number; last: number } {
   // [from, to): the last day is the one of the last millisecond before `to`.
   return { first: from ? dayBucket(from) : 0, last: to ? dayBucket(new Date(to.getTime() - 1)) : 2_147_483_647 };
-}
-
-export interface Fingerprint {
-  /** Sum of the tenant's day counters in the range: any change in one of those days raises it. */
-  days: number;
-  /** The tenant's and the service's counters of the special buckets, as `tenant:bucket=version`. */
-  specials: string[];
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { AppConfig } from '../../config/app-config';
-import { Bucket, GLOBAL_TENANT } from '../../database/data-version';
+import { Bucket, Fingerprint, GLOBAL_TENANT } from '../../database/data-version';
 import { DataVersionRepository } from '../../database/data-version.repository';
 import { Database } from '../../database/database.service';
 import type { OutputFormat } from './negotiate';
@@ -88,13 +88,17 @@ export class HttpCache {
     // The answer depends on the format (Accept), is compressed per Accept-Encoding, and is only
     // given to a token with the tenant's right: a cache must key it by all three.
     for (const h of ['Accept', 'Accept-Encoding', 'Authorization']) res.vary(h);
-    const closedBefore = spec.to && this.config.cacheMaxAgeSeconds > 0 ? await this.versions.closure(spec.tenant) : undefined;
-    const closed = !!closedBefore && !!spec.to && spec.to.getTime() <= closedBefore.getTime();
-    res.setHeader('Cache-Control', closed ? `private, max-age=${this.config.cacheMaxAgeSeconds}` : 'private, no-cache');
     // With read replicas the version and the data may come from replicas that lag differently:
-    // a tag could then name newer data than it was sent with. No ETag there (docs/api.md).
-    if (this.db.hasReplicas) return false;
-    const etag = await this.etag(spec);
+    // a tag could then name newer data than it was sent with. No ETag there (docs/api.md); the
+    // closure is read like the data, from a replica.
+    if (this.db.hasReplicas) {
+      this.cacheControl(res, spec, spec.to && this.config.cacheMaxAgeSeconds > 0 ? await this.versions.closure(spec.tenant) : undefined);
+      return false;
+    }
+    // Otherwise the data version and the closure come in one statement: one round trip per request.
+    const fp = await this.versions.fingerprint(spec.tenant, spec.from, spec.to);
+    this.cacheControl(res, spec, fp.closedBefore);
+    const etag = this.etag(spec, fp);
     r.locals.httpCache.etag = etag;
     res.setHeader('ETag', `"${etag}"`);
     const match = matchingTag(req.headers['if-none-match'], etag);
@@ -104,8 +108,13 @@ export class HttpCache {
     return true;
   }
 
-  private async etag(spec: CacheSpec): Promise<string> {
-    const fp = await this.versions.fingerprint(spec.tenant, spec.from, spec.to);
+  /** `max-age` for an answer about a closed range (it ends by the tenant's closure), else `no-cache`. */
+  private cacheControl(res: Response, spec: CacheSpec, closedBefore: Date | undefined): void {
+    const closed = this.config.cacheMaxAgeSeconds > 0 && !!closedBefore && !!spec.to && spec.to.getTime() <= closedBefore.getTime();
+    res.setHeader('Cache-Control', closed ? `private, max-age=${this.config.cacheMaxAgeSeconds}` : 'private, no-cache');
+  }
+
+  private etag(spec: CacheSpec, fp: Fingerprint): string {
     const wanted = new Set(SPECIALS[spec.route].map(([t, b]) => `${t === 'tenant' ? spec.tenant : t}:${b}=`));
     const specials = fp.specials.filter((s) => wanted.has(s.slice(0, s.indexOf('=') + 1)));
     const key = JSON.stringify([

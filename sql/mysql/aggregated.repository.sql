@@ -287,22 +287,44 @@ GROUP BY
   action_label;
 -- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-02T00:00:00.000Z"]
 
--- AggregatedRepository.sums (by actionId: raw only)
+-- AggregatedRepository.sums (by actionId: raw rows streamed, grouped in the service)
 SELECT
   module,
   action,
   action_id AS actionId,
-  SUM(count) AS count,
-  MAX(aggregation_level) AS aggregationLevel
+  count,
+  aggregation_level AS aggregationLevel
 FROM
   user_action
 WHERE
   tenant = ?
-  AND created >= ?
-  AND created < ?
-  AND module = ?
-GROUP BY
+  AND (
+    (
+      created >= ?
+      AND created < ?
+    )
+  )
+  AND module = ?;
+-- params: [7,"2026-03-01T00:00:00.000Z","2026-04-01T00:00:00.000Z",3]
+
+-- AggregatedRepository.sums (by actionId and country, actions)
+SELECT
   module,
   action,
-  action_id;
--- params: [7,"2026-03-01T00:00:00.000Z","2026-04-01T00:00:00.000Z",3]
+  action_id AS actionId,
+  country AS country,
+  count,
+  aggregation_level AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND (
+    (
+      created >= ?
+      AND created < ?
+    )
+  )
+  AND module = ?
+  AND action IN (?, ?);
+-- params: [7,"2026-03-01T00:00:00.000Z","2026-04-01T00:00:00.000Z",3,1,2]

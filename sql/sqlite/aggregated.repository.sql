@@ -341,25 +341,48 @@ GROUP BY
 --       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
 --       USE TEMP B-TREE FOR GROUP BY
 
--- AggregatedRepository.sums (by actionId: raw only)
+-- AggregatedRepository.sums (by actionId: raw rows streamed, grouped in the service)
 SELECT
   module,
   ACTION,
   action_id AS actionId,
-  SUM(count) AS count,
-  MAX(aggregation_level) AS aggregationLevel
+  count,
+  aggregation_level AS aggregationLevel
 FROM
   user_action
 WHERE
   tenant = ?
-  AND created >= ?
-  AND created < ?
-  AND module = ?
-GROUP BY
-  module,
-  ACTION,
-  action_id;
+  AND (
+    (
+      created >= ?
+      AND created < ?
+    )
+  )
+  AND module = ?;
 -- params: [7,"2026-03-01 00:00:00.000","2026-04-01 00:00:00.000",3]
 -- EXPLAIN QUERY PLAN
 --   SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
---   USE TEMP B-TREE FOR GROUP BY
+
+-- AggregatedRepository.sums (by actionId and country, actions)
+SELECT
+  module,
+  ACTION,
+  action_id AS actionId,
+  country AS country,
+  count,
+  aggregation_level AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND (
+    (
+      created >= ?
+      AND created < ?
+    )
+  )
+  AND module = ?
+  AND ACTION IN (?, ?);
+-- params: [7,"2026-03-01 00:00:00.000","2026-04-01 00:00:00.000",3,1,2]
+-- EXPLAIN QUERY PLAN
+--   SEARCH user_action USING INDEX ix_user_action_tenant_module_action_created (tenant=? AND module=? AND action=? AND created>? AND created<?)

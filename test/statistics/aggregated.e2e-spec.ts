@@ -165,6 +165,17 @@ describe('GET tenants/:id/userActionsAggregated', () => {
       expect(plain.body.userActions).toEqual(expected);
     });
 
+    it('orders items by the bytes of their UTF-8 text, NULL first (as SQL orders them), trailing spaces significant', async () => {
+      // UTF-16 order would put U+1F600 (a surrogate pair, 0xD83D…) before U+FF21; UTF-8 bytes put it after (F0… > EF…).
+      const ids = ['\u{1F600}', '\uFF21', '\u00E4', 'a ', 'a', 'Z'];
+      await ingest(t, 3, [...ids.map((actionId) => ({ module: 3, action: 1, created: '2026-03-09T10:00:00.000Z', actionId })), { module: 3, action: 1, created: '2026-03-09T11:00:00.000Z' }]);
+      const res = await getJson(t, 3, 'userActionsAggregated', `${MARCH}&aggregations[]=actionId`).expect(200);
+      const order = [null, 'Z', 'a', 'a ', '\u00E4', '\uFF21', '\u{1F600}'];
+      expect(res.body.userActions).toEqual(order.map((actionId) => sum(3, 1, 1, { actionId }, 3)));
+      const csv = csvText(await getCsv(t, 3, 'userActionsAggregated', `${MARCH}&aggregations[]=actionId`).expect(200));
+      expect(csv.split('\n')).toEqual(['"module","action","tenant","count","aggregationLevel","actionId"', ...order.map((v) => `3,1,3,1,0,"${v ?? ''}"`)]);
+    });
+
     it('combines aggregations with each other and with the filters', async () => {
       const res = await getJson(t, 1, 'userActionsAggregated', `${MARCH}&aggregations[]=device&aggregations[]=country`).expect(200);
       expect(res.body.userActions).toEqual([

@@ -18,13 +18,29 @@ export interface AggregatedResult {
   other?: AggregatedOtherDto;
 }
 
-/** SQL's ordering of the group columns: NULL first, then byte order (both databases use binary collations). */
-function compareKeys(a: Array<string | null>, b: Array<string | null>): number {
+/** A group's values as SQL orders them: NULL first, then byte order (both databases use binary collations). */
+type SortKey = Array<Buffer | null>;
+
+function sortKey(keys: Array<string | null>): SortKey {
+  return keys.map((k) => (k === null ? null : Buffer.from(k)));
+}
+
+/** One group of the answer while it is merged and sorted. */
+interface Group {
+  row: AggregatedUserActionDto;
+  keys: Array<string | null>;
+  bytes?: SortKey;
+}
+
+function compareKeys(a: SortKey, b: SortKey): number {
   for (let i = 0; i < a.length; i++) {
-    if (a[i] === b[i]) continue;
-    if (a[i] === null) return -1;
-    if (b[i] === null) return 1;
-    return Buffer.compare(Buffer.from(a[i]!), Buffer.from(b[i]!));
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    const c = Buffer.compare(x, y);
+    if (c !== 0) return c;
   }
   return 0;
 }
@@ -34,7 +50,7 @@ function compareKeys(a: Array<string | null>, b: Array<string | null>): number {
  * summary tables (`stat_day`; `stat_day_cd` with country/device; `stat_day_label` with
  * actionLabel; `stat_day_lcd` with actionLabel and country/device), the partial days at the
  * edges from `user_action`, all in one consistent snapshot; aggregations by actionId are summed
- * from `user_action` over the whole range.
+ * from `user_action` over the whole range (its rows streamed and grouped by the repository).
  */
 @Injectable()
 export class AggregatedService {
@@ -73,31 +89,30 @@ export class AggregatedService {
       else parts.push({ source: 'raw', span });
     }
     const sums = await this.repository.sums(tenant, { module: q.module, actions: q.actions }, aggregations, parts);
-    const groups = new Map<string, AggregatedUserActionDto & { keys: Array<string | null> }>();
+    // The sums of one part are one per group, and so are the streamed per-item sums of all parts
+    // (AggregatedRepository.sums); only summary days and raw edges can name a group twice.
+    const unique = parts.length === 1 || !summarised;
+    const groups: Group[] = [];
+    const byId = unique ? undefined : new Map<string, Group>();
     for (const { module, action, keys, count, aggregationLevel } of sums) {
-      const id = JSON.stringify([module, action, ...keys]);
-      const g = groups.get(id);
+      const id = byId && JSON.stringify([module, action, ...keys]);
+      const g = id === undefined ? undefined : byId!.get(id);
       if (g) {
-        g.count += count;
-        g.aggregationLevel = Math.max(g.aggregationLevel, aggregationLevel);
-      } else {
-        const entry: AggregatedUserActionDto & { keys: Array<string | null> } = {
-          module,
-          action,
-          tenant,
-          count,
-          aggregationLevel,
-          keys,
-        };
-        aggregations.forEach((a, i) => (entry[a] = keys[i]));
-        groups.set(id, entry);
+        g.row.count += count;
+        g.row.aggregationLevel = Math.max(g.row.aggregationLevel, aggregationLevel);
+        continue;
       }
+      const row: AggregatedUserActionDto = { module, action, tenant, count, aggregationLevel };
+      aggregations.forEach((a, i) => (row[a] = keys[i]));
+      const group: Group = { row, keys };
+      groups.push(group);
+      if (id !== undefined) byId!.set(id, group);
     }
-    const byKey = (a: AggregatedUserActionDto & { keys: Array<string | null> }, b: AggregatedUserActionDto & { keys: Array<string | null> }) =>
-      a.module - b.module || a.action - b.action || compareKeys(a.keys, b.keys);
-    const rows = [...groups.values()]
-      .sort(q.orderBy === 'count' ? (a, b) => b.count - a.count || byKey(a, b) : byKey)
-      .map(({ keys: _keys, ...row }) => row);
+    // A group's values become bytes once, when a comparison first needs them (a per-item answer
+    // sorts 10⁵–10⁶ groups; by count, few comparisons get past the counts).
+    const bytes = (g: Group) => (g.bytes ??= sortKey(g.keys));
+    const byKey = (a: Group, b: Group) => a.row.module - b.row.module || a.row.action - b.row.action || compareKeys(bytes(a), bytes(b));
+    const rows = groups.sort(q.orderBy === 'count' ? (a, b) => b.row.count - a.row.count || byKey(a, b) : byKey).map((g) => g.row);
     if (q.limit === undefined) return { from, to, aggregations, rows, total: rows.length };
     // Paged after the merge: a group's count may come from summary days and raw edge days, so
     // only the merged groups can be ranked (docs/performance.md: why not in SQL).

@@ -56,7 +56,7 @@ export interface AggregatedEdge {
   day: Span;
 }
 
-/** Sums of one group of one part (a group may come in several parts: the caller merges). */
+/** The sum of one group over all parts: {@link AggregatedRepository.sums} returns one per group. */
 export interface AggregatedSum {
   module: number;
   action: number;
@@ -64,6 +64,21 @@ export interface AggregatedSum {
   keys: Array<string | null>;
   count: number;
   aggregationLevel: number;
+}
+
+/** One sum per group: the sums of the same group added up, its level the highest. */
+function mergeSums(sums: readonly AggregatedSum[]): AggregatedSum[] {
+  const groups = new Map<string, AggregatedSum>();
+  for (const sum of sums) {
+    const id = JSON.stringify([sum.module, sum.action, ...sum.keys]);
+    const g = groups.get(id);
+    if (!g) groups.set(id, { ...sum });
+    else {
+      g.count += sum.count;
+      g.aggregationLevel = Math.max(g.aggregationLevel, sum.aggregationLevel);
+    }
+  }
+  return [...groups.values()];
 }
 
 const DAY = (s: string) => new Date(`${s}T00:00:00.000Z`);
@@ -114,13 +129,15 @@ export class AggregatedRepository {
       const statements = resolved.map((p) => this.part(tenant, filter, aggregations, p));
       return em.query(statements.map(([sql]) => sql).join(' UNION ALL '), statements.flatMap(([, params]) => params));
     }, probes + 1);
-    return rows.map((r) => ({
+    const sums: AggregatedSum[] = rows.map((r) => ({
       module: toInt(r.module),
       action: toInt(r.action),
       keys: aggregations.map((a) => toStringOrNull(r[a])),
       count: toInt(r.count),
       aggregationLevel: toInt(r.aggregationLevel),
     }));
+    // Each part's SELECT groups its own rows; only several parts (summary days and raw edges) can name a group twice.
+    return parts.length === 1 ? sums : mergeSums(sums);
   }
 
   /**
@@ -205,11 +222,8 @@ export class AggregatedRepository {
     }
   }
 
-  /** One part of the answer: sums of one table over one span, as a parameterised SELECT. */
+  /** One part of the answer: sums of one table over one span, as a parameterised SELECT ({@link SUMMARISED} aggregations only: `sums` routes the rest to {@link streamedSums}). */
   private part(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], part: AggregatedPart): [string, unknown[]] {
-    if (part.source === 'days' && !aggregations.every((a) => SUMMARISED.has(a))) {
-      throw new Error(`the summaries cannot answer aggregations ${aggregations.join(', ')}`);
-    }
     const table = part.source === 'raw' ? 'user_action' : summaryTable(aggregations);
     const timeColumn = part.source === 'raw' ? 'created' : 'day';
     const cols = aggregations.map((a) => `${COLUMN[a]} AS ${a}`);

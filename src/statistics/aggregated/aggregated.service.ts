@@ -25,7 +25,7 @@ function sortKey(keys: Array<string | null>): SortKey {
   return keys.map((k) => (k === null ? null : Buffer.from(k)));
 }
 
-/** One group of the answer while it is merged and sorted. */
+/** One group of the answer while it is sorted. */
 interface Group {
   row: AggregatedUserActionDto;
   keys: Array<string | null>;
@@ -89,25 +89,12 @@ export class AggregatedService {
       else parts.push({ source: 'raw', span });
     }
     const sums = await this.repository.sums(tenant, { module: q.module, actions: q.actions }, aggregations, parts);
-    // The sums of one part are one per group, and so are the streamed per-item sums of all parts
-    // (AggregatedRepository.sums); only summary days and raw edges can name a group twice.
-    const unique = parts.length === 1 || !summarised;
-    const groups: Group[] = [];
-    const byId = unique ? undefined : new Map<string, Group>();
-    for (const { module, action, keys, count, aggregationLevel } of sums) {
-      const id = byId && JSON.stringify([module, action, ...keys]);
-      const g = id === undefined ? undefined : byId!.get(id);
-      if (g) {
-        g.row.count += count;
-        g.row.aggregationLevel = Math.max(g.row.aggregationLevel, aggregationLevel);
-        continue;
-      }
+    // One sum per group (AggregatedRepository.sums).
+    const groups: Group[] = sums.map(({ module, action, keys, count, aggregationLevel }) => {
       const row: AggregatedUserActionDto = { module, action, tenant, count, aggregationLevel };
       aggregations.forEach((a, i) => (row[a] = keys[i]));
-      const group: Group = { row, keys };
-      groups.push(group);
-      if (id !== undefined) byId!.set(id, group);
-    }
+      return { row, keys };
+    });
     // A group's values become bytes once, when a comparison first needs them (a per-item answer
     // sorts 10⁵–10⁶ groups; by count, few comparisons get past the counts).
     const bytes = (g: Group) => (g.bytes ??= sortKey(g.keys));

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Database } from './database.service';
-import { dayBucketRange, Fingerprint, GLOBAL_TENANT } from './data-version';
+import { Fingerprint, GLOBAL_TENANT } from './data-version';
 import { GenerateSql, SqlArg } from './generate-sql';
 import { toInstant, toInt } from './values';
 
@@ -39,14 +39,14 @@ export class DataVersionRepository {
   }
 
   /**
-   * The data version an answer about [from, to) of `tenant` depends on, and the tenant's closure
-   * (see {@link closure}). Counters only grow, so the sum over the range's days grows with every
+   * The data version an answer about the day buckets first..last of `tenant` depends on (see
+   * `dayBucketRange`), and the tenant's closure (see {@link closure}). Counters only grow, so the sum over the range's days grows with every
    * change in one of them: equal fingerprints mean no change was committed in between. One
    * statement: one consistent read and one round trip per request of every read route.
    */
-  @GenerateSql({ params: [7, T, new Date('2026-06-01T00:00:00.000Z')], explain: true })
-  async fingerprint(tenant: number, from: Date | undefined, to: Date | undefined): Promise<Fingerprint> {
-    const { first, last } = dayBucketRange(from, to);
+  // The days 2026-05-20 .. 2026-05-31 (dayBucketRange of [2026-05-20, 2026-06-01)).
+  @GenerateSql({ params: [7, 20593, 20604], explain: true })
+  async fingerprint(tenant: number, first: number, last: number): Promise<Fingerprint> {
     const rows: Array<{ tenant: unknown; bucket: unknown; version: unknown; closedBefore: unknown }> = await this.db.read((em) =>
       em.query(
         `SELECT tenant, bucket, version, NULL AS closedBefore FROM data_version WHERE tenant IN (?, ?) AND bucket < 0

@@ -69,6 +69,19 @@ describe('answer cache', () => {
     expect(new Set(answers.map((a) => JSON.stringify(a.body.userActions))).size).toBe(1);
     expect(answers[0].body.userActions.reduce((s: number, r: { count: number }) => s + r.count, 0)).toBe(5);
   });
+
+  it('gives every question asked after a write has been acknowledged the written count, also while others are being answered', async () => {
+    const Q2 = 'from=2026-03-01T00:00:00.000Z&to=2026-04-01T00:00:00.000Z';
+    const total = (b: { userActions: Array<{ count: number }> }) => b.userActions.reduce((s, r) => s + r.count, 0);
+    // Questions in flight while the write commits (their fingerprint reads share statements)…
+    const during = [1, 2, 3, 4].map(() => getJson(t, 1, 'useractions', Q2).expect(200));
+    await ingest(t, 1, [event('2026-03-12T10:00:00.000Z')]);
+    // …and questions asked once the write was acknowledged: these must all count it.
+    const after = await Promise.all([1, 2, 3, 4, 5, 6].map(() => getJson(t, 1, 'useractions', Q2).expect(200)));
+    expect(after.map((a) => total(a.body))).toEqual([6, 6, 6, 6, 6, 6]);
+    // The earlier ones saw the data before or after the write, never anything else.
+    for (const a of await Promise.all(during)) expect([5, 6]).toContain(total(a.body));
+  });
 });
 
 describe('answer cache switched off (ANSWER_CACHE_ENTRIES=0)', () => {

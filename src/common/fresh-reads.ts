@@ -1,0 +1,60 @@
+/**
+ * Shares one read among concurrent callers that ask the same question, without ever answering a
+ * caller with a read that began before it asked: per key at most one read is in flight, and the
+ * callers that arrive meanwhile wait for the *next* read, which starts when the one in flight
+ * settles (so it began after every one of them asked). A caller thus sees every write committed
+ * before it called, as if it had read alone — read-your-writes holds — at the price of at most
+ * one extra round trip of waiting; under load, one read answers every caller of the key that came
+ * during the previous one instead of one read each.
+ *
+ * A failed read fails exactly the callers that waited for it; the next caller starts afresh.
+ */
+export class FreshReads<V> {
+  private readonly keys = new Map<string, { running: boolean; next?: Waiting<V> }>();
+
+  constructor(private readonly read: (key: string) => Promise<V>) {}
+
+  get(key: string): Promise<V> {
+    let state = this.keys.get(key);
+    if (!state) {
+      state = { running: false };
+      this.keys.set(key, state);
+    }
+    if (!state.next) state.next = new Waiting<V>();
+    const mine = state.next.promise;
+    if (!state.running) this.start(key, state);
+    return mine;
+  }
+
+  private start(key: string, state: { running: boolean; next?: Waiting<V> }): void {
+    const batch = state.next!;
+    state.next = undefined;
+    state.running = true;
+    let result: Promise<V>;
+    try {
+      result = this.read(key);
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    result.then(
+      (v) => batch.resolve(v),
+      (err: unknown) => batch.reject(err),
+    ).finally(() => {
+      state.running = false;
+      if (state.next) this.start(key, state);
+      else this.keys.delete(key);
+    });
+  }
+}
+
+class Waiting<V> {
+  readonly promise: Promise<V>;
+  resolve!: (v: V) => void;
+  reject!: (err: unknown) => void;
+  constructor() {
+    this.promise = new Promise<V>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+}

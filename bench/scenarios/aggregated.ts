@@ -23,15 +23,22 @@ interface Shape {
   p50Under?: number;
   /** Measured and reported beside its baseline, no target (issue 10: "the full per-item answer: report"). */
   report?: boolean;
+  /**
+   * The current-month default: how much data it holds is the calendar's doing (on the 1st a few
+   * hours, and the naive query is then fast too), so its ratio is reported and the row is judged
+   * on its p50 alone; the ratio targets are the 30-day rows' (issue 10: "so a run on the 1st
+   * measures the service; keep the current month default covered too").
+   */
+  calendar?: boolean;
 }
 
 export const AGGREGATED_SCENARIOS = ['A', 'B', 'I', 'J', 'K', 'L', 'M'];
 
 const SHAPES: Shape[] = [
   { scenario: 'A', what: 'last 30 days', aggregations: [], days: 30, speedup: 20 },
-  { scenario: 'A', what: 'current month (no from/to: the default range)', aggregations: [], speedup: 20 },
+  { scenario: 'A', what: 'current month (no from/to: the default range)', aggregations: [], speedup: 20, p50Under: 100, calendar: true },
   { scenario: 'B', what: 'last 30 days, aggregations country+device', aggregations: ['country', 'device'], days: 30, speedup: 10 },
-  { scenario: 'B', what: 'current month (default range), aggregations country+device', aggregations: ['country', 'device'], speedup: 10 },
+  { scenario: 'B', what: 'current month (default range), aggregations country+device', aggregations: ['country', 'device'], speedup: 10, p50Under: 100, calendar: true },
   { scenario: 'I', what: 'last 30 days, aggregations actionLabel', aggregations: ['actionLabel'], days: 30, speedup: 20, p50Under: 100 },
   { scenario: 'J', what: 'last 30 days, aggregations actionId (every item)', aggregations: ['actionId'], days: 30, speedup: 20, report: true },
   { scenario: 'K', what: 'last 30 days, aggregations actionId, limit=100&orderBy=count', aggregations: ['actionId'], days: 30, top: 100, speedup: 20 },
@@ -81,7 +88,12 @@ export async function aggregatedScenarios(svc: () => ServiceHandle, sql: Connect
       : agreement('groups / sum of counts', [answer.meta.total, answer.userActions.length, sum(answer.userActions)], [base.last.length, base.last.length, sum(base.last)]);
     const p50 = pct(service.ms, 50);
     const ratio = pct(base.ms, 50) / p50;
-    const target = shape.report ? 'report' : `≥ ${shape.speedup}× faster${shape.p50Under ? `, p50 < ${shape.p50Under} ms` : ''}`;
+    const target = shape.report
+      ? 'report'
+      : shape.calendar
+        ? `p50 < ${shape.p50Under} ms (ratio: report, the calendar sizes the month)`
+        : `≥ ${shape.speedup}× faster${shape.p50Under ? `, p50 < ${shape.p50Under} ms` : ''}`;
+    const fastEnough = shape.p50Under === undefined || p50 < shape.p50Under;
     rows.push({
       scenario: shape.scenario,
       what: `userActionsAggregated, large tenant, ${shape.what}: ${answer.userActions.length} entries, ${(service.last.body.length / 1e6).toFixed(2)} MB`,
@@ -92,7 +104,7 @@ export async function aggregatedScenarios(svc: () => ServiceHandle, sql: Connect
       baselineValue: pct(base.ms, 50),
       ratio,
       target,
-      met: shape.report ? (check.ok ? undefined : false) : check.ok && ratio >= shape.speedup && (shape.p50Under === undefined || p50 < shape.p50Under),
+      met: shape.report ? (check.ok ? undefined : false) : check.ok && fastEnough && (shape.calendar || ratio >= shape.speedup),
       note: `${check.note}; ${service.ms.length} requests, ${base.ms.length} naive runs`,
     });
   }

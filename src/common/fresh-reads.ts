@@ -8,6 +8,8 @@
  * during the previous one instead of one read each.
  *
  * A failed read fails exactly the callers that waited for it; the next caller starts afresh.
+ * Callers of a key wait as long as its read does, so reads must settle: the database's reads do
+ * (DATABASE_QUERY_TIMEOUT_MS bounds every statement).
  */
 export class FreshReads<V> {
   private readonly keys = new Map<string, { running: boolean; next?: Waiting<V> }>();

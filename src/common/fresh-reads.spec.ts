@@ -3,12 +3,17 @@ import { FreshReads } from './fresh-reads';
 /** A read whose every call is recorded and settled by the test. */
 function controlledReads() {
   const calls: Array<{ key: string; resolve: (v: string) => void; reject: (e: Error) => void }> = [];
-  const reads = new FreshReads<string>(
-    (key) =>
-      new Promise<string>((resolve, reject) => {
-        calls.push({ key, resolve, reject });
-      }),
-  );
+  const fresh = new FreshReads<string>();
+  const reads = {
+    get: (key: string) =>
+      fresh.get(
+        key,
+        () =>
+          new Promise<string>((resolve, reject) => {
+            calls.push({ key, resolve, reject });
+          }),
+      ),
+  };
   return { calls, reads };
 }
 
@@ -69,12 +74,13 @@ describe('FreshReads', () => {
 
   it('turns a read that throws synchronously into a rejection of its callers and keeps working', async () => {
     let fail = true;
-    const reads = new FreshReads<string>(() => {
+    const reads = new FreshReads<string>();
+    const read = () => {
       if (fail) throw new Error('bad key');
       return Promise.resolve('ok');
-    });
-    await expect(reads.get('t1')).rejects.toThrow('bad key');
+    };
+    await expect(reads.get('t1', read)).rejects.toThrow('bad key');
     fail = false;
-    await expect(reads.get('t1')).resolves.toBe('ok');
+    await expect(reads.get('t1', read)).resolves.toBe('ok');
   });
 });

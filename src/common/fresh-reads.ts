@@ -12,29 +12,31 @@
  * (DATABASE_QUERY_TIMEOUT_MS bounds every statement).
  */
 export class FreshReads<V> {
-  private readonly keys = new Map<string, { running: boolean; next?: Waiting<V> }>();
+  private readonly keys = new Map<string, { running: boolean; next?: Waiting<V>; read?: () => Promise<V> }>();
 
-  constructor(private readonly read: (key: string) => Promise<V>) {}
-
-  get(key: string): Promise<V> {
+  /** The result of a read of `key` begun after this call; `read` performs it (callers of one key pass equivalent reads). */
+  get(key: string, read: () => Promise<V>): Promise<V> {
     let state = this.keys.get(key);
     if (!state) {
       state = { running: false };
       this.keys.set(key, state);
     }
     if (!state.next) state.next = new Waiting<V>();
+    state.read = read;
     const mine = state.next.promise;
     if (!state.running) this.start(key, state);
     return mine;
   }
 
-  private start(key: string, state: { running: boolean; next?: Waiting<V> }): void {
+  private start(key: string, state: { running: boolean; next?: Waiting<V>; read?: () => Promise<V> }): void {
     const batch = state.next!;
+    const read = state.read!;
     state.next = undefined;
+    state.read = undefined;
     state.running = true;
     let result: Promise<V>;
     try {
-      result = this.read(key);
+      result = read();
     } catch (err) {
       result = Promise.reject(err);
     }

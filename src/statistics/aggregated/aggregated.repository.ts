@@ -150,7 +150,6 @@ export class AggregatedRepository {
    * themselves (no key strings).
    */
   private async streamedSums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: ReadonlyArray<AggregatedPart | AggregatedEdge>): Promise<AggregatedSum[]> {
-    if (parts.length === 0) return [];
     const spans = parts.map((p) => {
       if (p.source !== 'raw') throw new Error(`the summaries cannot answer aggregations ${aggregations.join(', ')}`);
       return p.span;

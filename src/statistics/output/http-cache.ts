@@ -81,10 +81,7 @@ export class HttpCache {
    * begun after every request it answers arrived (so a request still sees every write committed
    * before it): under load one statement serves the requests of a round trip instead of one each.
    */
-  private readonly fingerprints = new FreshReads<Fingerprint>((key) => {
-    const [tenant, first, last] = key.split(':').map(Number);
-    return this.versions.fingerprint(tenant, first, last);
-  });
+  private readonly fingerprints = new FreshReads<Fingerprint>();
 
   constructor(
     private readonly db: Database,
@@ -106,9 +103,10 @@ export class HttpCache {
       this.cacheControl(res, spec, spec.to && this.config.cacheMaxAgeSeconds > 0 ? await this.versions.closure(spec.tenant) : undefined);
       return false;
     }
-    // Otherwise the data version and the closure come in one statement: one round trip per request.
+    // Otherwise the data version and the closure come in one statement, shared by the concurrent
+    // requests about the same tenant and days (each gets one begun after it arrived).
     const { first, last } = dayBucketRange(spec.from, spec.to);
-    const fp = await this.fingerprints.get(`${spec.tenant}:${first}:${last}`);
+    const fp = await this.fingerprints.get(`${spec.tenant}:${first}:${last}`, () => this.versions.fingerprint(spec.tenant, first, last));
     this.cacheControl(res, spec, fp.closedBefore);
     const etag = this.etag(spec, fp);
     r.locals.httpCache.etag = etag;

@@ -4,6 +4,7 @@
 
 -- AggregatedRepository.sums (summary days and raw edges)
 SELECT
+  0 AS edge,
   module,
   action,
   SUM(count) AS count,
@@ -19,6 +20,7 @@ GROUP BY
   action
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   action,
   SUM(count) AS count,
@@ -34,6 +36,7 @@ GROUP BY
   action
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   action,
   SUM(count) AS count,
@@ -51,6 +54,7 @@ GROUP BY
 
 -- AggregatedRepository.sums (by country and device, module and actions)
 SELECT
+  0 AS edge,
   module,
   action,
   country AS country,
@@ -72,6 +76,7 @@ GROUP BY
   device
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   action,
   country AS country,
@@ -93,6 +98,7 @@ GROUP BY
   device
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   action,
   country AS country,
@@ -116,6 +122,7 @@ GROUP BY
 
 -- AggregatedRepository.sums (by actionLabel: summary days and raw edges)
 SELECT
+  0 AS edge,
   module,
   action,
   action_label AS actionLabel,
@@ -134,6 +141,7 @@ GROUP BY
   action_label
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   action,
   action_label AS actionLabel,
@@ -152,6 +160,7 @@ GROUP BY
   action_label
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   action,
   action_label AS actionLabel,
@@ -172,6 +181,7 @@ GROUP BY
 
 -- AggregatedRepository.sums (by actionLabel and country)
 SELECT
+  0 AS edge,
   module,
   action,
   action_label AS actionLabel,
@@ -192,6 +202,7 @@ GROUP BY
   country
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   action,
   action_label AS actionLabel,
@@ -212,6 +223,7 @@ GROUP BY
   country
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   action,
   action_label AS actionLabel,
@@ -251,8 +263,9 @@ WHERE
   )
 LIMIT
   1;
--- params: [7,"2026-03-01T00:00:00.000Z","2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z","2026-03-02T00:00:00.000Z"]
+-- params: [7,"2026-03-01T00:00:00.000Z","2026-03-01T14:00:00.000Z","2026-03-02T00:00:00.000Z","2026-03-02T00:00:00.000Z"]
 SELECT
+  0 AS edge,
   module,
   action,
   action_label AS actionLabel,
@@ -270,6 +283,7 @@ GROUP BY
   action_label
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   action,
   action_label AS actionLabel,
@@ -286,6 +300,64 @@ GROUP BY
   action,
   action_label;
 -- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-02T00:00:00.000Z"]
+
+-- AggregatedRepository.sums (by actionLabel: an edge day whose rest is shorter, read as the summary day less the raw rest)
+SELECT
+  0 AS edge,
+  module,
+  action,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  action,
+  action_label
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  action,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  action,
+  action_label,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  action,
+  action_label AS actionLabel,
+  - SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+GROUP BY
+  module,
+  action,
+  action_label,
+  aggregation_level;
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-02T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-01T04:00:00.000Z"]
 
 -- AggregatedRepository.sums (by actionId: raw rows streamed, grouped in the service)
 SELECT

@@ -4,6 +4,7 @@
 
 -- AggregatedRepository.sums (summary days and raw edges)
 SELECT
+  0 AS edge,
   module,
   ACTION,
   SUM(count) AS count,
@@ -19,6 +20,7 @@ GROUP BY
   ACTION
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   ACTION,
   SUM(count) AS count,
@@ -34,6 +36,7 @@ GROUP BY
   ACTION
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   ACTION,
   SUM(count) AS count,
@@ -62,6 +65,7 @@ GROUP BY
 
 -- AggregatedRepository.sums (by country and device, module and actions)
 SELECT
+  0 AS edge,
   module,
   ACTION,
   country AS country,
@@ -83,6 +87,7 @@ GROUP BY
   device
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   ACTION,
   country AS country,
@@ -104,6 +109,7 @@ GROUP BY
   device
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   ACTION,
   country AS country,
@@ -138,6 +144,7 @@ GROUP BY
 
 -- AggregatedRepository.sums (by actionLabel: summary days and raw edges)
 SELECT
+  0 AS edge,
   module,
   ACTION,
   action_label AS actionLabel,
@@ -156,6 +163,7 @@ GROUP BY
   action_label
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   ACTION,
   action_label AS actionLabel,
@@ -174,6 +182,7 @@ GROUP BY
   action_label
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   ACTION,
   action_label AS actionLabel,
@@ -205,6 +214,7 @@ GROUP BY
 
 -- AggregatedRepository.sums (by actionLabel and country)
 SELECT
+  0 AS edge,
   module,
   ACTION,
   action_label AS actionLabel,
@@ -225,6 +235,7 @@ GROUP BY
   country
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   ACTION,
   action_label AS actionLabel,
@@ -245,6 +256,7 @@ GROUP BY
   country
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   ACTION,
   action_label AS actionLabel,
@@ -295,10 +307,11 @@ WHERE
   )
 LIMIT
   1;
--- params: [7,"2026-03-01 00:00:00.000","2026-03-01 10:00:00.000","2026-03-02 00:00:00.000","2026-03-02 00:00:00.000"]
+-- params: [7,"2026-03-01 00:00:00.000","2026-03-01 14:00:00.000","2026-03-02 00:00:00.000","2026-03-02 00:00:00.000"]
 -- EXPLAIN QUERY PLAN
 --   SEARCH user_action USING COVERING INDEX ix_user_action_tenant_level_created (tenant=?)
 SELECT
+  0 AS edge,
   module,
   ACTION,
   action_label AS actionLabel,
@@ -316,6 +329,7 @@ GROUP BY
   action_label
 UNION ALL
 SELECT
+  0 AS edge,
   module,
   ACTION,
   action_label AS actionLabel,
@@ -339,6 +353,75 @@ GROUP BY
 --       USE TEMP B-TREE FOR GROUP BY
 --     UNION ALL
 --       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+
+-- AggregatedRepository.sums (by actionLabel: an edge day whose rest is shorter, read as the summary day less the raw rest)
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  ACTION,
+  action_label
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  ACTION,
+  action_label,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  - SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+GROUP BY
+  module,
+  ACTION,
+  action_label,
+  aggregation_level;
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-01 00:00:00.000","2026-03-02 00:00:00.000",7,"2026-03-01 00:00:00.000","2026-03-01 04:00:00.000"]
+-- EXPLAIN QUERY PLAN
+--   COMPOUND QUERY
+--     LEFT-MOST SUBQUERY
+--       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
 --       USE TEMP B-TREE FOR GROUP BY
 
 -- AggregatedRepository.sums (by actionId: raw rows streamed, grouped in the service)

@@ -46,14 +46,35 @@ export interface AggregatedPart {
 }
 
 /**
- * A partial local day at an edge of the range: `span` inside the whole `day`. When the tenant has
- * no row in the rest of the day, its rows in `span` are all its rows of the day, so the summary
- * day answers it exactly (a `days` part); otherwise the raw rows of `span` do.
+ * A partial local day at an edge of the range: `span` inside the whole `day`. When the rest of the
+ * day is one span shorter than `span`, the edge is answered as the summary day less the raw rows
+ * of that rest ({@link DayLessRest}); otherwise, when the tenant has no row in the rest of the
+ * day, its rows in `span` are all its rows of the day, so the summary day answers it exactly (a
+ * `days` part); otherwise the raw rows of `span` do.
  */
 export interface AggregatedEdge {
   source: 'edge';
   span: Span;
   day: Span;
+}
+
+/**
+ * An edge read as its whole summary day less the raw rows of the rest of that day, per group and
+ * aggregation level (the summaries are keyed by level and hold exactly the day's rows of each, so
+ * every difference is the edge's own rows of that level: exact, never below zero).
+ */
+interface DayLessRest {
+  source: 'dayLessRest';
+  day: Span;
+  rest: Span;
+}
+
+/** The rest of an edge's day when it is a single span shorter than the edge itself, else undefined. */
+export function shorterRest(edge: AggregatedEdge): Span | undefined {
+  const { span, day } = edge;
+  const rest =
+    span.to.getTime() === day.to.getTime() ? { from: day.from, to: span.from } : span.from.getTime() === day.from.getTime() ? { from: span.to, to: day.to } : undefined;
+  return rest && rest.to.getTime() - rest.from.getTime() < span.to.getTime() - span.from.getTime() ? rest : undefined;
 }
 
 /** The sum of one group over all parts: {@link AggregatedRepository.sums} returns one per group. */
@@ -110,7 +131,20 @@ export class AggregatedRepository {
         ['actionLabel'],
         [
           { source: 'days', span: { from: DAY('2026-03-02'), to: DAY('2026-03-05') } },
-          { source: 'edge', span: { from: new Date('2026-03-01T10:00:00.000Z'), to: DAY('2026-03-02') }, day: { from: DAY('2026-03-01'), to: DAY('2026-03-02') } },
+          { source: 'edge', span: { from: new Date('2026-03-01T14:00:00.000Z'), to: DAY('2026-03-02') }, day: { from: DAY('2026-03-01'), to: DAY('2026-03-02') } },
+        ],
+      ],
+      explain: true,
+    },
+    {
+      name: 'by actionLabel: an edge day whose rest is shorter, read as the summary day less the raw rest',
+      params: [
+        7,
+        {},
+        ['actionLabel'],
+        [
+          { source: 'days', span: { from: DAY('2026-03-02'), to: DAY('2026-03-05') } },
+          { source: 'edge', span: { from: new Date('2026-03-01T04:00:00.000Z'), to: DAY('2026-03-02') }, day: { from: DAY('2026-03-01'), to: DAY('2026-03-02') } },
         ],
       ],
       explain: true,
@@ -121,23 +155,59 @@ export class AggregatedRepository {
   async sums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: ReadonlyArray<AggregatedPart | AggregatedEdge>): Promise<AggregatedSum[]> {
     if (parts.length === 0) return [];
     if (!aggregations.every((a) => SUMMARISED.has(a))) return this.streamedSums(tenant, filter, aggregations, parts);
-    const probes = parts.filter((p) => p.source === 'edge').length;
+    // An edge whose rest of day is the shorter part needs no probe: it is read as its day less that rest.
+    const planned = parts.map((p): AggregatedPart | AggregatedEdge | DayLessRest => {
+      if (p.source !== 'edge') return p;
+      const rest = shorterRest(p);
+      return rest ? { source: 'dayLessRest', day: p.day, rest } : p;
+    });
+    const probes = planned.filter((p) => p.source === 'edge').length;
+    let selects = 0;
     // The probes and the sums see one snapshot: a row arriving in between cannot be lost or counted twice.
     const rows: Array<Record<string, unknown>> = await this.db.snapshot(async (em) => {
-      const resolved: AggregatedPart[] = [];
-      for (const p of parts) resolved.push(p.source === 'edge' ? await this.resolveEdge(em, tenant, p) : p);
-      const statements = resolved.map((p) => this.part(tenant, filter, aggregations, p));
+      const statements: Array<[string, unknown[]]> = [];
+      let edge = 0;
+      for (const p of planned) {
+        const part = p.source === 'edge' ? await this.resolveEdge(em, tenant, p) : p;
+        if (part.source !== 'dayLessRest') statements.push(this.part(tenant, filter, aggregations, part));
+        else {
+          // Tagged by edge, grouped by level: the two SELECTs are subtracted per (group, level) below.
+          edge += 1;
+          statements.push(this.part(tenant, filter, aggregations, { source: 'days', span: part.day }, edge));
+          statements.push(this.part(tenant, filter, aggregations, { source: 'raw', span: part.rest }, edge));
+        }
+      }
+      selects = statements.length;
       return em.query(statements.map(([sql]) => sql).join(' UNION ALL '), statements.flatMap(([, params]) => params));
     }, probes + 1);
-    const sums: AggregatedSum[] = rows.map((r) => ({
-      module: toInt(r.module),
-      action: toInt(r.action),
-      keys: aggregations.map((a) => toStringOrNull(r[a])),
-      count: toInt(r.count),
-      aggregationLevel: toInt(r.aggregationLevel),
-    }));
-    // Each part's SELECT groups its own rows; only several parts (summary days and raw edges) can name a group twice.
-    return parts.length === 1 ? sums : mergeSums(sums);
+    const sums: AggregatedSum[] = [];
+    const differences = new Map<string, AggregatedSum>();
+    for (const r of rows) {
+      const sum: AggregatedSum = {
+        module: toInt(r.module),
+        action: toInt(r.action),
+        keys: aggregations.map((a) => toStringOrNull(r[a])),
+        count: toInt(r.count),
+        aggregationLevel: toInt(r.aggregationLevel),
+      };
+      const edge = toInt(r.edge);
+      if (edge === 0) {
+        sums.push(sum);
+        continue;
+      }
+      const id = JSON.stringify([edge, sum.aggregationLevel, sum.module, sum.action, ...sum.keys]);
+      const d = differences.get(id);
+      if (d) d.count += sum.count;
+      else differences.set(id, sum);
+    }
+    for (const d of differences.values()) {
+      // Below zero only if a summary day disagreed with its rows: an error, never a wrong count.
+      if (d.count < 0) throw new Error(`summary day holds fewer rows than user_action for module ${d.module}, action ${d.action}, level ${d.aggregationLevel}`);
+      // A level whose rows all lie in the rest is not in the edge (nor is its level in the answer).
+      if (d.count > 0) sums.push(d);
+    }
+    // Each SELECT groups its own rows; only several (summary days, raw edges, a day less its rest) can name a group twice.
+    return selects === 1 ? sums : mergeSums(sums);
   }
 
   /**
@@ -221,8 +291,13 @@ export class AggregatedRepository {
     }
   }
 
-  /** One part of the answer: sums of one table over one span, as a parameterised SELECT ({@link SUMMARISED} aggregations only: `sums` routes the rest to {@link streamedSums}). */
-  private part(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], part: AggregatedPart): [string, unknown[]] {
+  /**
+   * One part of the answer: sums of one table over one span, as a parameterised SELECT
+   * ({@link SUMMARISED} aggregations only: `sums` routes the rest to {@link streamedSums}).
+   * `edge` 0: a part added as it is (each group's highest level). `edge` n > 0: one side of the
+   * n-th {@link DayLessRest}, grouped by level too, its raw rest negated.
+   */
+  private part(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], part: AggregatedPart, edge = 0): [string, unknown[]] {
     const table = part.source === 'raw' ? 'user_action' : summaryTable(aggregations);
     const timeColumn = part.source === 'raw' ? 'created' : 'day';
     const cols = aggregations.map((a) => `${COLUMN[a]} AS ${a}`);
@@ -230,8 +305,12 @@ export class AggregatedRepository {
     const where = ['tenant = ?', `${timeColumn} >= ?`, `${timeColumn} < ?`];
     const params: unknown[] = [tenant, this.db.sql.instant(part.span.from), this.db.sql.instant(part.span.to)];
     this.filterWhere(filter, where, params);
+    const sum = edge > 0 && part.source === 'raw' ? '-SUM(count) AS count' : 'SUM(count) AS count';
+    const level = edge > 0 ? 'aggregation_level AS aggregationLevel' : 'MAX(aggregation_level) AS aggregationLevel';
+    if (edge > 0) groupBy.push('aggregation_level');
+    // `edge` is a number the code counts (never input); a literal keeps the UNION's parameters in order.
     return [
-      `SELECT module, action, ${[...cols, 'SUM(count) AS count', 'MAX(aggregation_level) AS aggregationLevel'].join(', ')}
+      `SELECT ${Number(edge)} AS edge, module, action, ${[...cols, sum, level].join(', ')}
          FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${groupBy.join(', ')}`,
       params,
     ];

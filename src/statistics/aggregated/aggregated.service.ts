@@ -49,7 +49,8 @@ function compareKeys(a: SortKey, b: SortKey): number {
  * Sums per (module, action[, aggregations]) in [from, to). Whole local days are read from the
  * summary tables (`stat_day`; `stat_day_cd` with country/device; `stat_day_label` with
  * actionLabel; `stat_day_lcd` with actionLabel and country/device), the partial days at the
- * edges from `user_action`, all in one consistent snapshot; aggregations by actionId are summed
+ * edges from `user_action` (or as their summary day less the shorter rest of it), all in one
+ * consistent snapshot; aggregations by actionId are summed
  * from `user_action` over the whole range (its rows streamed and grouped by the repository).
  */
 @Injectable()
@@ -81,7 +82,8 @@ export class AggregatedService {
     const parts: Array<AggregatedPart | AggregatedEdge> = [];
     if (plan.days) parts.push({ source: 'days', span: plan.days });
     for (const span of plan.raw) {
-      // A partial edge day (within one local day) is read from the summary when the rest of its day is empty.
+      // A partial edge day (within one local day): the repository reads it as its summary day less
+      // the rest of it when that rest is shorter, else from the summary when the rest is empty, else raw.
       // (A short range across midnight is one raw span over two days: read raw.)
       const day = this.calendar.startOfDay(span.from);
       const next = this.calendar.addDays(day, 1);

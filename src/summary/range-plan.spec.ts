@@ -1,5 +1,5 @@
 import { Calendar } from '../common/calendar';
-import { planRange } from './range-plan';
+import { planRange, shorterRest } from './range-plan';
 
 const d = (s: string) => new Date(s);
 const iso = (x?: { from: Date; to: Date }) => (x ? [x.from.toISOString(), x.to.toISOString()] : undefined);
@@ -49,5 +49,24 @@ describe('planRange', () => {
     expect(to.raw.map(iso)).toEqual([['2026-03-29T22:00:00.000Z', '2026-03-30T12:00:00.000Z']]);
     expect(planRange(utc, d('2026-03-01T00:00:00Z'), undefined)).toEqual({ days: { from: d('2026-03-01T00:00:00Z'), to: undefined }, raw: [] });
     expect(planRange(utc, undefined, undefined)).toEqual({ days: { from: undefined, to: undefined }, raw: [] });
+  });
+});
+
+describe('shorterRest', () => {
+  const day = { from: d('2026-03-05T00:00:00Z'), to: d('2026-03-06T00:00:00Z') };
+  // Europe/Vienna's 29 March 2026 has 23 hours: 22:00 UTC on the 28th to 22:00 UTC on the 29th.
+  const short = { from: d('2026-03-28T23:00:00Z'), to: d('2026-03-29T22:00:00Z') };
+
+  it.each([
+    ['a leading edge after noon: the rest is longer', ['2026-03-05T14:00:00Z', '2026-03-06T00:00:00Z'], day, undefined],
+    ['a leading edge before noon: the morning is the rest', ['2026-03-05T02:00:00Z', '2026-03-06T00:00:00Z'], day, ['2026-03-05T00:00:00.000Z', '2026-03-05T02:00:00.000Z']],
+    ['a trailing edge after noon: the evening is the rest', ['2026-03-05T00:00:00Z', '2026-03-05T20:00:00Z'], day, ['2026-03-05T20:00:00.000Z', '2026-03-06T00:00:00.000Z']],
+    ['a trailing edge before noon', ['2026-03-05T00:00:00Z', '2026-03-05T10:00:00Z'], day, undefined],
+    ['exactly half the day: read raw', ['2026-03-05T12:00:00Z', '2026-03-06T00:00:00Z'], day, undefined],
+    ['an edge touching neither end (a rest of two pieces)', ['2026-03-05T01:00:00Z', '2026-03-05T23:00:00Z'], day, undefined],
+    ['a 23-hour local day: half is 11.5 hours', ['2026-03-29T10:30:00Z', '2026-03-29T22:00:00Z'], short, undefined],
+    ['a 23-hour local day, an edge of 11.5 h + 1 ms', ['2026-03-29T10:29:59.999Z', '2026-03-29T22:00:00Z'], short, ['2026-03-28T23:00:00.000Z', '2026-03-29T10:29:59.999Z']],
+  ])('%s', (_name, [from, to], of, expected) => {
+    expect(iso(shorterRest({ from: d(from), to: d(to) }, of))).toEqual(expected);
   });
 });

@@ -29,3 +29,15 @@ export function planRange(calendar: Calendar, from: Date | undefined, to: Date |
   if (to && lastDay!.getTime() < to.getTime()) raw.push({ from: lastDay!, to });
   return { days: { from: firstDay, to: lastDay }, raw };
 }
+
+/**
+ * The rest of a partial edge day — the part of its local `day` outside the range — when the edge
+ * `span` reaches one end of that day and the rest is the shorter part; else undefined. Such an
+ * edge costs fewer raw rows read as its whole summary day less the rest (a range ending now: its
+ * last day's rest is empty).
+ */
+export function shorterRest(span: Span, day: Span): Span | undefined {
+  const rest =
+    span.to.getTime() === day.to.getTime() ? { from: day.from, to: span.from } : span.from.getTime() === day.from.getTime() ? { from: span.to, to: day.to } : undefined;
+  return rest && rest.to.getTime() - rest.from.getTime() < span.to.getTime() - span.from.getTime() ? rest : undefined;
+}

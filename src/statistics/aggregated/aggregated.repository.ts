@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { Database } from '../../database/database.service';
 import { GenerateSql } from '../../database/generate-sql';
 import { toInt, toStringOrNull } from '../../database/values';
-import { Span } from '../../summary/range-plan';
+import { shorterRest, Span } from '../../summary/range-plan';
 import { Aggregation } from './aggregated.dto';
 
 /** Column behind each allowed aggregation (a fixed map: user input never reaches SQL). */
@@ -67,14 +67,6 @@ interface DayLessRest {
   source: 'dayLessRest';
   day: Span;
   rest: Span;
-}
-
-/** The rest of an edge's day when it is a single span shorter than the edge itself, else undefined. */
-export function shorterRest(edge: AggregatedEdge): Span | undefined {
-  const { span, day } = edge;
-  const rest =
-    span.to.getTime() === day.to.getTime() ? { from: day.from, to: span.from } : span.from.getTime() === day.from.getTime() ? { from: span.to, to: day.to } : undefined;
-  return rest && rest.to.getTime() - rest.from.getTime() < span.to.getTime() - span.from.getTime() ? rest : undefined;
 }
 
 /** The sum of one group over all parts: {@link AggregatedRepository.sums} returns one per group. */
@@ -158,7 +150,7 @@ export class AggregatedRepository {
     // An edge whose rest of day is the shorter part needs no probe: it is read as its day less that rest.
     const planned = parts.map((p): AggregatedPart | AggregatedEdge | DayLessRest => {
       if (p.source !== 'edge') return p;
-      const rest = shorterRest(p);
+      const rest = shorterRest(p.span, p.day);
       return rest ? { source: 'dayLessRest', day: p.day, rest } : p;
     });
     const probes = planned.filter((p) => p.source === 'edge').length;

@@ -8,7 +8,7 @@ import { AggregationLevel } from '../../database/entities';
 import { checkRange } from '../statistics-query.dto';
 import { ConfigurationsQueryDto, ConfigurationsResponseDto, ConfigurationStatisticDto, DEFAULT_LIMIT } from './configurations.dto';
 import { Calendar } from '../../common/calendar';
-import { planRange } from '../../summary/range-plan';
+import { planRange, shorterRest } from '../../summary/range-plan';
 import {
   ConfigurationAction,
   ConfigurationRecord,
@@ -175,10 +175,8 @@ export class ConfigurationsService {
     for (const span of plan.raw) {
       const dayFrom = this.calendar.startOfDay(span.from);
       const dayTo = this.calendar.addDays(dayFrom, 1);
-      // The rest of the edge's local day, when the edge reaches one end of that day.
-      const rest =
-        span.to.getTime() === dayTo.getTime() ? { from: dayFrom, to: span.from } : span.from.getTime() === dayFrom.getTime() ? { from: span.to, to: dayTo } : undefined;
-      if (rest && rest.to.getTime() - rest.from.getTime() < span.to.getTime() - span.from.getTime()) {
+      const rest = shorterRest(span, { from: dayFrom, to: dayTo });
+      if (rest) {
         await wholeDays(dayFrom, dayTo);
         add(await this.repository.rawRows(em, filter, rest.from, rest.to), -1);
       } else add(await this.repository.rawRows(em, filter, span.from, span.to));

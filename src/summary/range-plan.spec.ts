@@ -70,3 +70,25 @@ describe('shorterRest', () => {
     expect(iso(shorterRest({ from: d(from), to: d(to) }, of))).toEqual(expected);
   });
 });
+
+describe('shorterRest with now: the rest counts up to now', () => {
+  const day = { from: d('2026-03-05T00:00:00Z'), to: d('2026-03-06T00:00:00Z') };
+  const morning = { from: d('2026-03-05T00:00:00Z'), to: d('2026-03-05T06:00:00Z') };
+
+  it.each([
+    ['a range ending now, before noon: the rest is empty', morning, '2026-03-05T06:00:00Z', ['2026-03-05T06:00:00.000Z', '2026-03-06T00:00:00.000Z']],
+    ['a range ending in the future', morning, '2026-03-05T03:00:00Z', ['2026-03-05T06:00:00.000Z', '2026-03-06T00:00:00.000Z']],
+    ['now 4 hours into the rest (shorter than the 6-hour edge)', morning, '2026-03-05T10:00:00Z', ['2026-03-05T06:00:00.000Z', '2026-03-06T00:00:00.000Z']],
+    ['now 6 hours into the rest (as long as the edge): raw', morning, '2026-03-05T12:00:00Z', undefined],
+    ['the day is over: the whole rest counts', morning, '2026-03-07T00:00:00Z', undefined],
+  ])('%s', (_name, span, now, expected) => {
+    expect(iso(shorterRest(span, day, d(now)))).toEqual(expected);
+  });
+
+  it('leaves a leading edge (its rest before it, in the past) as without now', () => {
+    const evening = { from: d('2026-03-05T14:00:00Z'), to: d('2026-03-06T00:00:00Z') };
+    expect(shorterRest(evening, day, d('2026-03-05T15:00:00Z'))).toBeUndefined();
+    const late = { from: d('2026-03-05T02:00:00Z'), to: d('2026-03-06T00:00:00Z') };
+    expect(iso(shorterRest(late, day, d('2026-03-05T15:00:00Z')))).toEqual(['2026-03-05T00:00:00.000Z', '2026-03-05T02:00:00.000Z']);
+  });
+});

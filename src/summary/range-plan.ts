@@ -33,11 +33,15 @@ export function planRange(calendar: Calendar, from: Date | undefined, to: Date |
 /**
  * The rest of a partial edge day — the part of its local `day` outside the range — when the edge
  * `span` reaches one end of that day and the rest is the shorter part; else undefined. Such an
- * edge costs fewer raw rows read as its whole summary day less the rest (a range ending now: its
- * last day's rest is empty).
+ * edge costs fewer raw rows read as its whole summary day less the rest. With `now`, only the
+ * rest's part before now counts as its length (rows are created up to now — ingestion takes a few
+ * minutes ahead at most): a range ending now, or later, has a rest that is all but empty. The
+ * choice only weighs the cost; either way of reading an edge gives the same rows.
  */
-export function shorterRest(span: Span, day: Span): Span | undefined {
+export function shorterRest(span: Span, day: Span, now?: Date): Span | undefined {
   const rest =
     span.to.getTime() === day.to.getTime() ? { from: day.from, to: span.from } : span.from.getTime() === day.from.getTime() ? { from: span.to, to: day.to } : undefined;
-  return rest && rest.to.getTime() - rest.from.getTime() < span.to.getTime() - span.from.getTime() ? rest : undefined;
+  if (!rest) return undefined;
+  const restEnd = now ? Math.min(rest.to.getTime(), Math.max(rest.from.getTime(), now.getTime())) : rest.to.getTime();
+  return restEnd - rest.from.getTime() < span.to.getTime() - span.from.getTime() ? rest : undefined;
 }

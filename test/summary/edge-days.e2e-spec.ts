@@ -61,6 +61,34 @@ describe('userActionsAggregated: partial edge days', () => {
   });
 });
 
+describe('userActionsAggregated: a range ending near now (its last day read as the day less the rest up to now)', () => {
+  const NOW = new Date('2026-03-20T09:00:00.000Z');
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await TestApp.create({ now: NOW, env: { ROLLUP_ENABLED: 'false' } });
+    await t.reset();
+    const at = (created: string, country?: string): EventSpec => ({ module: 3, action: 1, created, actionLabel: 'sofa', country });
+    // 09:04 is 4 minutes ahead of the clock: ingestion takes it, and it lies in the rest of the day.
+    await ingest(t, 1, [at('2026-03-19T12:00:00.000Z', 'AT'), at('2026-03-20T01:00:00.000Z', 'AT'), at('2026-03-20T07:00:00.000Z', 'DE'), at('2026-03-20T08:30:00.000Z'), at('2026-03-20T09:04:00.000Z', 'AT')]);
+  });
+  afterAll(() => t?.close());
+
+  it.each([
+    ['2026-03-20T08:00:00.000Z', 3], // the rest (08:00 on) holds 08:30 and the future 09:04
+    ['2026-03-20T09:02:00.000Z', 4], // ends after now: 09:04 is still outside
+    ['2026-03-20T09:04:00.001Z', 5],
+    ['2026-03-20T12:00:00.000Z', 5], // ends in the future
+    ['2026-03-20T01:00:00.000Z', 1], // 01:00 itself is in the rest
+  ])('from 2026-03-19T06:00 to %s: %d', async (to, count) => {
+    for (const aggs of ['', '&aggregations[]=actionLabel', '&aggregations[]=country']) {
+      const res = await getJson(t, 1, 'userActionsAggregated', `from=2026-03-19T06:00:00.000Z&to=${to}${aggs}`).expect(200);
+      expect(res.body.userActions.reduce((n: number, e: { count: number }) => n + e.count, 0)).toBe(count);
+      expect(res.body.userActions.every((e: { aggregationLevel: number }) => e.aggregationLevel === 0)).toBe(true);
+    }
+  });
+});
+
 describe('userActionsAggregated: a day less its rest keeps each level apart', () => {
   const NOW = new Date('2026-09-01T00:00:00.000Z');
   let t: TestApp;

@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { Database } from '../../database/database.service';
 import { GenerateSql } from '../../database/generate-sql';
 import { toInt, toStringOrNull } from '../../database/values';
-import { shorterRest, Span } from '../../summary/range-plan';
+import { Span } from '../../summary/range-plan';
 import { Aggregation } from './aggregated.dto';
 
 /** Column behind each allowed aggregation (a fixed map: user input never reaches SQL). */
@@ -46,11 +46,10 @@ export interface AggregatedPart {
 }
 
 /**
- * A partial local day at an edge of the range: `span` inside the whole `day`. When the rest of the
- * day is one span shorter than `span`, the edge is answered as the summary day less the raw rows
- * of that rest ({@link DayLessRest}); otherwise, when the tenant has no row in the rest of the
- * day, its rows in `span` are all its rows of the day, so the summary day answers it exactly (a
- * `days` part); otherwise the raw rows of `span` do.
+ * A partial local day at an edge of the range: `span` inside the whole `day`. When the tenant has
+ * no row in the rest of the day, its rows in `span` are all its rows of the day, so the summary
+ * day answers it exactly (a `days` part); otherwise the raw rows of `span` do. (An edge whose rest
+ * is the shorter part is planned as a {@link DayLessRest} instead.)
  */
 export interface AggregatedEdge {
   source: 'edge';
@@ -63,11 +62,14 @@ export interface AggregatedEdge {
  * aggregation level (the summaries are keyed by level and hold exactly the day's rows of each, so
  * every difference is the edge's own rows of that level: exact, never below zero).
  */
-interface DayLessRest {
+export interface DayLessRest {
   source: 'dayLessRest';
   day: Span;
   rest: Span;
 }
+
+/** A planned part of an answer (AggregatedService plans them, {@link AggregatedRepository.sums} reads them). */
+export type AnswerPart = AggregatedPart | AggregatedEdge | DayLessRest;
 
 /** The sum of one group over all parts: {@link AggregatedRepository.sums} returns one per group. */
 export interface AggregatedSum {
@@ -136,7 +138,7 @@ export class AggregatedRepository {
         ['actionLabel'],
         [
           { source: 'days', span: { from: DAY('2026-03-02'), to: DAY('2026-03-05') } },
-          { source: 'edge', span: { from: new Date('2026-03-01T04:00:00.000Z'), to: DAY('2026-03-02') }, day: { from: DAY('2026-03-01'), to: DAY('2026-03-02') } },
+          { source: 'dayLessRest', day: { from: DAY('2026-03-01'), to: DAY('2026-03-02') }, rest: { from: DAY('2026-03-01'), to: new Date('2026-03-01T04:00:00.000Z') } },
         ],
       ],
       explain: true,
@@ -144,22 +146,17 @@ export class AggregatedRepository {
     { name: 'by actionId: raw rows streamed, grouped in the service', params: [7, { module: 3 }, ['actionId'], [{ source: 'raw', span: { from: DAY('2026-03-01'), to: DAY('2026-04-01') } }]], explain: true },
     { name: 'by actionId and country, actions', params: [7, { module: 3, actions: [1, 2] }, ['actionId', 'country'], [{ source: 'raw', span: { from: DAY('2026-03-01'), to: DAY('2026-04-01') } }]], explain: true },
   )
-  async sums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: ReadonlyArray<AggregatedPart | AggregatedEdge>): Promise<AggregatedSum[]> {
+  async sums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[]): Promise<AggregatedSum[]> {
     if (parts.length === 0) return [];
     if (!aggregations.every((a) => SUMMARISED.has(a))) return this.streamedSums(tenant, filter, aggregations, parts);
-    // An edge whose rest of day is the shorter part needs no probe: it is read as its day less that rest.
-    const planned = parts.map((p): AggregatedPart | AggregatedEdge | DayLessRest => {
-      if (p.source !== 'edge') return p;
-      const rest = shorterRest(p.span, p.day);
-      return rest ? { source: 'dayLessRest', day: p.day, rest } : p;
-    });
-    const probes = planned.filter((p) => p.source === 'edge').length;
+    // Only an edge needs a probe (a day less its rest does not): none, and the sums are one statement without a transaction.
+    const probes = parts.filter((p) => p.source === 'edge').length;
     let selects = 0;
     // The probes and the sums see one snapshot: a row arriving in between cannot be lost or counted twice.
     const rows: Array<Record<string, unknown>> = await this.db.snapshot(async (em) => {
       const statements: Array<[string, unknown[]]> = [];
       let edge = 0;
-      for (const p of planned) {
+      for (const p of parts) {
         const part = p.source === 'edge' ? await this.resolveEdge(em, tenant, p) : p;
         if (part.source !== 'dayLessRest') statements.push(this.part(tenant, filter, aggregations, part));
         else {
@@ -211,7 +208,7 @@ export class AggregatedRepository {
    * statement over all parts: one consistent read. Groups are nested maps keyed by the values
    * themselves (no key strings).
    */
-  private async streamedSums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: ReadonlyArray<AggregatedPart | AggregatedEdge>): Promise<AggregatedSum[]> {
+  private async streamedSums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[]): Promise<AggregatedSum[]> {
     const spans = parts.map((p) => {
       if (p.source !== 'raw') throw new Error(`the summaries cannot answer aggregations ${aggregations.join(', ')}`);
       return p.span;

@@ -1,10 +1,10 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { Calendar } from '../../common/calendar';
 import { Clock } from '../../common/clock';
-import { planRange } from '../../summary/range-plan';
+import { planRange, shorterRest } from '../../summary/range-plan';
 import { checkRange } from '../statistics-query.dto';
 import { AggregatedOtherDto, AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto, Aggregation } from './aggregated.dto';
-import { AggregatedEdge, AggregatedPart, AggregatedRepository, SUMMARISED } from './aggregated.repository';
+import { AggregatedRepository, AnswerPart, SUMMARISED } from './aggregated.repository';
 
 export interface AggregatedResult {
   from: Date;
@@ -79,16 +79,21 @@ export class AggregatedService {
     const aggregations = q.aggregations ?? [];
     const summarised = aggregations.every((a) => SUMMARISED.has(a));
     const plan = summarised ? planRange(this.calendar, from, to) : { raw: [{ from, to }] };
-    const parts: Array<AggregatedPart | AggregatedEdge> = [];
+    const parts: AnswerPart[] = [];
     if (plan.days) parts.push({ source: 'days', span: plan.days });
+    const now = this.clock.now();
     for (const span of plan.raw) {
-      // A partial edge day (within one local day): the repository reads it as its summary day less
-      // the rest of it when that rest is shorter, else from the summary when the rest is empty, else raw.
-      // (A short range across midnight is one raw span over two days: read raw.)
-      const day = this.calendar.startOfDay(span.from);
-      const next = this.calendar.addDays(day, 1);
-      if (summarised && span.to.getTime() <= next.getTime()) parts.push({ source: 'edge', span, day: { from: day, to: next } });
-      else parts.push({ source: 'raw', span });
+      // A partial edge day (within one local day): its summary day less the rest of it when that
+      // rest is shorter (counted up to now), else an edge the repository probes: from the summary
+      // when the rest is empty, else raw. (A short range across midnight is one raw span over two days: read raw.)
+      const from = this.calendar.startOfDay(span.from);
+      const day = { from, to: this.calendar.addDays(from, 1) };
+      if (!summarised || span.to.getTime() > day.to.getTime()) {
+        parts.push({ source: 'raw', span });
+        continue;
+      }
+      const rest = shorterRest(span, day, now);
+      parts.push(rest ? { source: 'dayLessRest', day, rest } : { source: 'edge', span, day });
     }
     const sums = await this.repository.sums(tenant, { module: q.module, actions: q.actions }, aggregations, parts);
     // One sum per group (AggregatedRepository.sums).

@@ -158,7 +158,8 @@ export class ConfigurationsService {
    * How many rows match per pair in [from, to), without reading them: whole local days from the
    * summaries (real-time rows) plus the rolled-up rows of those days on their index; a partial
    * day at an edge from `user_action` — or, when the rest of its day is the shorter part, as the
-   * whole day less that rest (the default range ends now: its last day's rest is empty). In the
+   * whole day less that rest (its part before now: the default range ends now, so its last day's
+   * rest is empty). In the
    * caller's snapshot, so every part sees the same rows: nothing is lost or counted twice.
    */
   private async rowsByPair(em: EntityManager, filter: PairsFilter, from: Date, to: Date): Promise<RowsByPair> {
@@ -175,7 +176,7 @@ export class ConfigurationsService {
     for (const span of plan.raw) {
       const dayFrom = this.calendar.startOfDay(span.from);
       const dayTo = this.calendar.addDays(dayFrom, 1);
-      const rest = shorterRest(span, { from: dayFrom, to: dayTo });
+      const rest = shorterRest(span, { from: dayFrom, to: dayTo }, this.clock.now());
       if (rest) {
         await wholeDays(dayFrom, dayTo);
         add(await this.repository.rawRows(em, filter, rest.from, rest.to), -1);

@@ -151,7 +151,8 @@ export class AggregatedRepository {
     if (!aggregations.every((a) => SUMMARISED.has(a))) return this.streamedSums(tenant, filter, aggregations, parts);
     // Only an edge needs a probe (a day less its rest does not): none, and the sums are one statement without a transaction.
     const probes = parts.filter((p) => p.source === 'edge').length;
-    let selects = 0;
+    // A day less its rest is two SELECTs, every other part one.
+    const selects = parts.reduce((n, p) => n + (p.source === 'dayLessRest' ? 2 : 1), 0);
     // The probes and the sums see one snapshot: a row arriving in between cannot be lost or counted twice.
     const rows: Array<Record<string, unknown>> = await this.db.snapshot(async (em) => {
       const statements: Array<[string, unknown[]]> = [];
@@ -166,7 +167,6 @@ export class AggregatedRepository {
           statements.push(this.part(tenant, filter, aggregations, { source: 'raw', span: part.rest }, edge));
         }
       }
-      selects = statements.length;
       return em.query(statements.map(([sql]) => sql).join(' UNION ALL '), statements.flatMap(([, params]) => params));
     }, probes + 1);
     const sums: AggregatedSum[] = [];

@@ -145,6 +145,27 @@ GROUP BY
   ua.action;
 -- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2]
 
+-- ConfigurationsRepository.rawRows (one pair, configuratorId)
+SELECT
+  ua.module AS module,
+  ua.action AS action,
+  COUNT(*) AS n
+FROM
+  user_action ua
+WHERE
+  ua.tenant = ?
+  AND ua.created >= ?
+  AND ua.created < ?
+  AND (
+    ua.module = ?
+    AND ua.action = ?
+  )
+  AND ua.action_label = ?
+GROUP BY
+  ua.module,
+  ua.action;
+-- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2,"sofa-configurator"]
+
 -- ConfigurationsRepository.rawRows (two pairs, configuratorId)
 SELECT
   ua.module AS module,
@@ -193,6 +214,29 @@ LIMIT
 OFFSET
   ?;
 -- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2,50,100]
+
+-- ConfigurationsRepository.pageIds (one pair, configuratorId)
+SELECT
+  ua.id AS id
+FROM
+  user_action ua
+WHERE
+  ua.tenant = ?
+  AND ua.created >= ?
+  AND ua.created < ?
+  AND (
+    ua.module = ?
+    AND ua.action = ?
+  )
+  AND ua.action_label = ?
+ORDER BY
+  ua.created DESC,
+  ua.id DESC
+LIMIT
+  ?
+OFFSET
+  ?;
+-- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2,"sofa-configurator",50,0]
 
 -- ConfigurationsRepository.pageIds (two pairs, configuratorId)
 SELECT
@@ -283,6 +327,42 @@ ORDER BY
   ua.created DESC,
   ua.id DESC;
 -- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2]
+
+-- ConfigurationsRepository.stream (one pair, configuratorId)
+SELECT
+  ua.id AS id,
+  ua.module AS module,
+  ua.action AS action,
+  ua.action_id AS actionId,
+  ua.action_label AS actionLabel,
+  ua.created AS created,
+  ua.action_parameter AS actionParameter,
+  ua.count AS count,
+  ua.aggregation_level AS aggregationLevel,
+  cs.thumbnail AS thumbnail,
+  cs.part_list AS partList,
+  cs.plan_combined_ids AS planCombinedIds,
+  du.email AS email
+FROM
+  user_action ua
+  LEFT JOIN configuration_snapshot cs ON cs.tenant = ua.tenant
+  AND cs.configuration_id = ua.action_id
+  LEFT JOIN directory_user du ON du.user_id = ua.user_id
+  AND ua.aggregation_level = 0
+  AND du.statistics_consent = 1
+WHERE
+  ua.tenant = ?
+  AND ua.created >= ?
+  AND ua.created < ?
+  AND (
+    ua.module = ?
+    AND ua.action = ?
+  )
+  AND ua.action_label = ?
+ORDER BY
+  ua.created DESC,
+  ua.id DESC;
+-- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2,"sofa-configurator"]
 
 -- ConfigurationsRepository.stream (two pairs, configuratorId)
 SELECT

@@ -158,6 +158,29 @@ GROUP BY
 -- EXPLAIN QUERY PLAN
 --   SEARCH ua USING COVERING INDEX ix_user_action_tenant_module_action_created (tenant=? AND module=? AND action=? AND created>? AND created<?)
 
+-- ConfigurationsRepository.rawRows (one pair, configuratorId)
+SELECT
+  ua.module AS module,
+  ua.action AS ACTION,
+  COUNT(*) AS n
+FROM
+  user_action ua
+WHERE
+  ua.tenant = ?
+  AND ua.created >= ?
+  AND ua.created < ?
+  AND (
+    ua.module = ?
+    AND ua.action = ?
+  )
+  AND ua.action_label = ?
+GROUP BY
+  ua.module,
+  ua.action;
+-- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2,"sofa-configurator"]
+-- EXPLAIN QUERY PLAN
+--   SEARCH ua USING COVERING INDEX ix_user_action_tenant_module_action_label_created (tenant=? AND module=? AND action=? AND action_label=? AND created>? AND created<?)
+
 -- ConfigurationsRepository.rawRows (two pairs, configuratorId)
 SELECT
   ua.module AS module,
@@ -211,6 +234,31 @@ OFFSET
 -- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2,50,100]
 -- EXPLAIN QUERY PLAN
 --   SEARCH ua USING COVERING INDEX ix_user_action_tenant_module_action_created (tenant=? AND module=? AND action=? AND created>? AND created<?)
+
+-- ConfigurationsRepository.pageIds (one pair, configuratorId)
+SELECT
+  ua.id AS id
+FROM
+  user_action ua
+WHERE
+  ua.tenant = ?
+  AND ua.created >= ?
+  AND ua.created < ?
+  AND (
+    ua.module = ?
+    AND ua.action = ?
+  )
+  AND ua.action_label = ?
+ORDER BY
+  ua.created DESC,
+  ua.id DESC
+LIMIT
+  ?
+OFFSET
+  ?;
+-- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2,"sofa-configurator",50,0]
+-- EXPLAIN QUERY PLAN
+--   SEARCH ua USING COVERING INDEX ix_user_action_tenant_module_action_label_created (tenant=? AND module=? AND action=? AND action_label=? AND created>? AND created<?)
 
 -- ConfigurationsRepository.pageIds (two pairs, configuratorId)
 SELECT
@@ -309,6 +357,46 @@ ORDER BY
 -- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2]
 -- EXPLAIN QUERY PLAN
 --   SEARCH ua USING INDEX ix_user_action_tenant_module_action_created (tenant=? AND module=? AND action=? AND created>? AND created<?)
+--   SEARCH cs USING INDEX sqlite_autoindex_configuration_snapshot_1 (tenant=? AND configuration_id=?) LEFT-JOIN
+--   SEARCH du USING INDEX sqlite_autoindex_directory_user_1 (user_id=?) LEFT-JOIN
+
+-- ConfigurationsRepository.stream (one pair, configuratorId)
+SELECT
+  ua.id AS id,
+  ua.module AS module,
+  ua.action AS ACTION,
+  ua.action_id AS actionId,
+  ua.action_label AS actionLabel,
+  ua.created AS created,
+  ua.action_parameter AS actionParameter,
+  ua.count AS count,
+  ua.aggregation_level AS aggregationLevel,
+  cs.thumbnail AS thumbnail,
+  cs.part_list AS partList,
+  cs.plan_combined_ids AS planCombinedIds,
+  du.email AS email
+FROM
+  user_action ua
+  LEFT JOIN configuration_snapshot cs ON cs.tenant = ua.tenant
+  AND cs.configuration_id = ua.action_id
+  LEFT JOIN directory_user du ON du.user_id = ua.user_id
+  AND ua.aggregation_level = 0
+  AND du.statistics_consent = 1
+WHERE
+  ua.tenant = ?
+  AND ua.created >= ?
+  AND ua.created < ?
+  AND (
+    ua.module = ?
+    AND ua.action = ?
+  )
+  AND ua.action_label = ?
+ORDER BY
+  ua.created DESC,
+  ua.id DESC;
+-- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2,"sofa-configurator"]
+-- EXPLAIN QUERY PLAN
+--   SEARCH ua USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
 --   SEARCH cs USING INDEX sqlite_autoindex_configuration_snapshot_1 (tenant=? AND configuration_id=?) LEFT-JOIN
 --   SEARCH du USING INDEX sqlite_autoindex_directory_user_1 (user_id=?) LEFT-JOIN
 

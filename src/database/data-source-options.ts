@@ -10,19 +10,21 @@ import { Summaries1764300000000 as MysqlSummaries } from './migrations/mysql/176
 import { SnapshotPlanIds1764400000000 as MysqlSnapshotPlanIds } from './migrations/mysql/1764400000000-SnapshotPlanIds';
 import { ReadCache1764500000000 as MysqlReadCache } from './migrations/mysql/1764500000000-ReadCache';
 import { LabelSummaries1764700000000 as MysqlLabelSummaries } from './migrations/mysql/1764700000000-LabelSummaries';
+import { LabelIndex1764800000000 as MysqlLabelIndex } from './migrations/mysql/1764800000000-LabelIndex';
 import { InitialSchema1764100000000 as SqliteInitialSchema } from './migrations/sqlite/1764100000000-InitialSchema';
 import { Rollup1764200000000 as SqliteRollup } from './migrations/sqlite/1764200000000-Rollup';
 import { Summaries1764300000000 as SqliteSummaries } from './migrations/sqlite/1764300000000-Summaries';
 import { ReadCache1764500000000 as SqliteReadCache } from './migrations/sqlite/1764500000000-ReadCache';
 import { QuotedRowId1764600000000 as SqliteQuotedRowId } from './migrations/sqlite/1764600000000-QuotedRowId';
 import { LabelSummaries1764700000000 as SqliteLabelSummaries } from './migrations/sqlite/1764700000000-LabelSummaries';
+import { LabelIndex1764800000000 as SqliteLabelIndex } from './migrations/sqlite/1764800000000-LabelIndex';
 
 /** MySQL 8's default sql_mode; set on every connection so MariaDB behaves like MySQL 8. */
 export const MYSQL8_SQL_MODE =
   'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 
-export const MYSQL_MIGRATIONS = [MysqlInitialSchema, MysqlRollup, MysqlSummaries, MysqlSnapshotPlanIds, MysqlReadCache, MysqlLabelSummaries];
-export const SQLITE_MIGRATIONS = [SqliteInitialSchema, SqliteRollup, SqliteSummaries, SqliteReadCache, SqliteQuotedRowId, SqliteLabelSummaries];
+export const MYSQL_MIGRATIONS = [MysqlInitialSchema, MysqlRollup, MysqlSummaries, MysqlSnapshotPlanIds, MysqlReadCache, MysqlLabelSummaries, MysqlLabelIndex];
+export const SQLITE_MIGRATIONS = [SqliteInitialSchema, SqliteRollup, SqliteSummaries, SqliteReadCache, SqliteQuotedRowId, SqliteLabelSummaries, SqliteLabelIndex];
 
 export interface DataSourceRole {
   /**

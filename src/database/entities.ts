@@ -232,6 +232,7 @@ export function entitySchemas(dialect: Dialect): EntitySchema[] {
         { name: 'uq_user_action_event', columns: ['tenant', 'eventId'], unique: true },
         { name: 'ix_user_action_tenant_created', columns: ['tenant', 'created'] },
         { name: 'ix_user_action_tenant_module_action_created', columns: ['tenant', 'module', 'action', 'created'] },
+        { name: 'ix_user_action_tenant_module_action_label_created', columns: ['tenant', 'module', 'action', 'actionLabel', 'created'] },
         { name: 'ix_user_action_tenant_level_created', columns: ['tenant', 'aggregationLevel', 'created'] },
         { name: 'uq_user_action_rollup', columns: ['tenant', 'aggregationLevel', 'created', 'rollupKey'], unique: true },
       ],

@@ -90,6 +90,7 @@ const FILTER: ConfigurationRowsFilter = {
   to: new Date('2026-05-20T12:00:00.000Z'),
   pairs: [{ module: 3, action: 2 }],
 };
+const ONE_CONFIGURATOR: ConfigurationRowsFilter = { ...FILTER, configuratorId: 'sofa-configurator' };
 const TWO_PAIRS: ConfigurationRowsFilter = { ...FILTER, pairs: [{ module: 3, action: 2 }, { module: 4, action: 2 }], configuratorId: 'sofa-configurator' };
 
 /**
@@ -158,6 +159,7 @@ export class ConfigurationsRepository {
   /** How many rows of the pairs (any level) lie in [from, to), counted from `user_action`, in the caller's snapshot. */
   @GenerateSql(
     { name: 'one pair', params: [SqlArg.em, FILTER, FILTER.from, FILTER.to], explain: true },
+    { name: 'one pair, configuratorId', params: [SqlArg.em, ONE_CONFIGURATOR, FILTER.from, FILTER.to], explain: true },
     { name: 'two pairs, configuratorId', params: [SqlArg.em, TWO_PAIRS, FILTER.from, FILTER.to], explain: true },
   )
   async rawRows(em: EntityManager, filter: PairsFilter, from: Date, to: Date): Promise<RowsByPair> {
@@ -170,7 +172,11 @@ export class ConfigurationsRepository {
   }
 
   /** The ids of `limit` matching rows after `offset`, newest first (created, then id, descending), in the caller's snapshot. */
-  @GenerateSql({ name: 'one pair', params: [SqlArg.em, FILTER, 50, 100], explain: true }, { name: 'two pairs, configuratorId', params: [SqlArg.em, TWO_PAIRS, 50, 0], explain: true })
+  @GenerateSql(
+    { name: 'one pair', params: [SqlArg.em, FILTER, 50, 100], explain: true },
+    { name: 'one pair, configuratorId', params: [SqlArg.em, ONE_CONFIGURATOR, 50, 0], explain: true },
+    { name: 'two pairs, configuratorId', params: [SqlArg.em, TWO_PAIRS, 50, 0], explain: true },
+  )
   async pageIds(em: EntityManager, filter: ConfigurationRowsFilter, limit: number, offset: number): Promise<RowId[]> {
     const where = this.where(filter);
     const ids: Array<{ id: RowId }> = await em.query(
@@ -193,7 +199,11 @@ export class ConfigurationsRepository {
    * whatever the row count). The stream's rows are driver rows: read each with
    * {@link toConfigurationRecord}. Destroying the stream stops the query.
    */
-  @GenerateSql({ name: 'one pair', params: [FILTER], explain: true }, { name: 'two pairs, configuratorId', params: [TWO_PAIRS], explain: true })
+  @GenerateSql(
+    { name: 'one pair', params: [FILTER], explain: true },
+    { name: 'one pair, configuratorId', params: [ONE_CONFIGURATOR], explain: true },
+    { name: 'two pairs, configuratorId', params: [TWO_PAIRS], explain: true },
+  )
   stream(filter: ConfigurationRowsFilter): Readable {
     const where = this.where(filter);
     return this.db.streamSql(`SELECT ${ROW_COLUMNS} FROM user_action ua ${ROW_JOINS} WHERE ${where.sql} ORDER BY ua.created DESC, ua.id DESC`, where.params);

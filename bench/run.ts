@@ -416,54 +416,78 @@ const INGESTION_SHAPES: IngestionShape[] = [
 
 async function ingestionScenario(svc: Service, url: URL, shape: IngestionShape): Promise<Row> {
   const TOTAL = 100_000;
+  const ROUNDS = 2;
   const factory = new EventFactory(SEED + 1);
-  const now = Date.now();
   const [httpTenant, directTenant] = shape.tenants;
-  const batches = (tenant: number) => {
+  const batches = (tenant: number, round: number) => {
+    const now = Date.now();
     const out: ReturnType<EventFactory['event']>[][] = [];
     for (let b = 0; b < TOTAL / 1000; b++) {
       const evs = [];
       for (let i = 0; i < 1000; i++) {
         const e = factory.event(tenant, b * 1000 + i, new Date(now - Math.floor(Math.random() * shape.spanMs)));
-        e.eventId = `g-${tenant}-${now}-${b}-${i}`;
+        e.eventId = `g-${tenant}-${now}-${round}-${b}-${i}`;
         evs.push(e);
       }
       out.push(evs);
     }
     return out;
   };
-  const httpBatches = batches(httpTenant);
-  const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (next < httpBatches.length) {
-        const b = httpBatches[next++];
-        await post(svc.port, `${API}/tenants/${httpTenant}/useractions`, svc.token, { userActions: b });
-      }
-    }),
-  );
-  const httpRate = TOTAL / ((performance.now() - t0) / 1000);
-  const directBatches = batches(directTenant);
-  const conns = await Promise.all(Array.from({ length: 4 }, () => createConnection({ uri: url.toString(), timezone: 'Z' })));
-  const t1 = performance.now();
-  let nextD = 0;
-  await Promise.all(
-    conns.map(async (c) => {
-      while (nextD < directBatches.length) {
-        const b = directBatches[nextD++];
+  /** 4 workers taking the next batch until none is left; the rows/s of the whole. */
+  const drain = async <C>(clients: C[], work: ReturnType<typeof batches>, send: (client: C, batch: ReturnType<typeof batches>[number]) => Promise<unknown>) => {
+    const t = performance.now();
+    let next = 0;
+    await Promise.all(clients.map(async (client) => {
+      while (next < work.length) await send(client, work[next++]);
+    }));
+    return TOTAL / ((performance.now() - t) / 1000);
+  };
+  const viaHttp = (round: number) =>
+    drain([0, 1, 2, 3], batches(httpTenant, round), (_, b) => post(svc.port, `${API}/tenants/${httpTenant}/useractions`, svc.token, { userActions: b }));
+  const direct = async (round: number) => {
+    const work = batches(directTenant, round);
+    const conns = await Promise.all(Array.from({ length: 4 }, () => createConnection({ uri: url.toString(), timezone: 'Z' })));
+    try {
+      return await drain(conns, work, (c, b) => {
         const values = b.map((e) => [directTenant, e.module, e.action, e.created, 0, 1, e.country ?? null, e.device ?? null, e.actionLabel ?? null, e.actionId ?? null, null, e.userId ?? null, e.eventId]);
-        await c.query(
+        return c.query(
           'INSERT INTO user_action (tenant, module, action, created, aggregation_level, count, country, device, action_label, action_id, action_parameter, user_id, event_id) VALUES ?',
           [values],
         );
-      }
-    }),
-  );
-  const directRate = TOTAL / ((performance.now() - t1) / 1000);
-  await Promise.all(conns.map((c) => c.end()));
+      });
+    } finally {
+      await Promise.all(conns.map((c) => c.end()));
+    }
+  };
+  // Alternated (service, direct, direct, service), best of each side: the phase that follows a
+  // 100,000-row write pays for flushing its dirty pages (a 128 MB buffer pool under a larger
+  // table), so a fixed order would favour one side (docs/performance.md, "Ingestion").
+  const httpRates: number[] = [];
+  const directRates: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2 === 0) {
+      httpRates.push(await viaHttp(round));
+      directRates.push(await direct(round));
+    } else {
+      directRates.push(await direct(round));
+      httpRates.push(await viaHttp(round));
+    }
+  }
+  const httpRate = Math.max(...httpRates);
+  const directRate = Math.max(...directRates);
   const ratio = httpRate / directRate;
-  return { scenario: 'G', what: `ingestion over HTTP, ${TOTAL} events, batches of 1000, 4 clients, ${shape.label}`, rowsPerSec: httpRate, baseline: 'multi-row INSERT via mysql2, 4 connections (rows/s)', baselineValue: directRate, ratio, target: '≥ 0.5× direct', met: ratio >= 0.5 };
+  const all = (xs: number[]) => xs.map((x) => fmt(x)).join(' / ');
+  return {
+    scenario: 'G',
+    what: `ingestion over HTTP, ${TOTAL} events, batches of 1000, 4 clients, ${shape.label}`,
+    rowsPerSec: httpRate,
+    baseline: 'multi-row INSERT via mysql2, 4 connections (rows/s)',
+    baselineValue: directRate,
+    ratio,
+    target: '≥ 0.5× direct',
+    met: ratio >= 0.5,
+    note: `alternated, best of ${ROUNDS} each: service ${all(httpRates)}, direct ${all(directRates)} rows/s`,
+  };
 }
 
 function fmt(n: number | undefined, digits = 0): string {

@@ -125,6 +125,24 @@ export async function openDataSource(
   if (options.type === 'better-sqlite3' && options.database !== ':memory:') {
     mkdirSync(dirname(options.database), { recursive: true });
   }
+  if (options.type === 'mysql' && options.enableQueryTimeout) {
+    // Migrations run without the statement timeout: building an index on a large user_action
+    // (an online ALTER: reads and writes go on meanwhile) or waiting for another connection's
+    // metadata lock may take longer than any read is allowed to.
+    const migrator = await initialized({ ...options, enableQueryTimeout: false, maxQueryExecutionTime: undefined });
+    try {
+      await migrator.runMigrations({ transaction: 'each' });
+    } finally {
+      await migrator.destroy();
+    }
+  }
+  const dataSource = await initialized(options);
+  await dataSource.runMigrations({ transaction: 'each' }); // nothing left to do when the migrator ran
+  return dataSource;
+}
+
+/** An initialised data source; MySQL connections get the session settings. */
+async function initialized(options: DataSourceOptions): Promise<DataSource> {
   const dataSource = new DataSource(options);
   await dataSource.initialize();
   if (options.type === 'mysql') {
@@ -135,6 +153,5 @@ export async function openDataSource(
     for (const pool of pools) pool.on('connection', (conn) => conn.query(SESSION_SETTINGS));
     await dataSource.query(SESSION_SETTINGS);
   }
-  await dataSource.runMigrations({ transaction: 'each' });
   return dataSource;
 }

@@ -1,0 +1,82 @@
+import { createConnection, Connection } from 'mysql2/promise';
+import { loadConfig } from '../../src/config/app-config';
+import { openDataSource } from '../../src/database/data-source-options';
+import { TEST_DIALECT, TestApp } from '../support/test-app';
+
+/**
+ * Migrations at start are not bound by DATABASE_QUERY_TIMEOUT_MS (the bound of every read and
+ * write of the service): an index build on a large `user_action`, or an ALTER waiting for another
+ * connection's metadata lock, may take longer than a read is allowed to. Here the ALTER of
+ * migration 1764800000000-LabelIndex waits on a lock held by an open transaction for longer than a
+ * 100 ms statement timeout — observed in the server's process list, not timed — and the start
+ * completes once the lock goes. (SQLite has no statement timeout.)
+ */
+(TEST_DIALECT === 'mysql' ? describe : describe.skip)('migrations at start (MySQL)', () => {
+  let t: TestApp;
+  let blocker: Connection | undefined;
+
+  beforeAll(async () => {
+    t = await TestApp.create();
+  });
+  afterAll(async () => {
+    await blocker?.end();
+    if (t) {
+      // Leave this worker's database migrated for the next spec, whatever happened above (a
+      // timed-out ALTER may have finished on the server without its migration being recorded).
+      const [last] = await t.dataSource.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1');
+      if (last.name !== 'LabelIndex1764800000000') {
+        const [{ n }] = await t.dataSource.query(
+          "SELECT COUNT(*) AS n FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = 'user_action' AND index_name = 'ix_user_action_tenant_module_action_label_created'",
+        );
+        if (Number(n) > 0) await t.dataSource.query('ALTER TABLE user_action DROP INDEX ix_user_action_tenant_module_action_label_created');
+        await t.dataSource.runMigrations();
+      }
+      await t.close();
+    }
+  });
+
+  it('outlive the statement timeout: an ALTER waiting on a metadata lock finishes when the lock goes', async () => {
+    const last = await t.dataSource.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1');
+    expect(last[0].name).toBe('LabelIndex1764800000000');
+    await t.dataSource.undoLastMigration();
+    const url = t.config.database.type === 'mysql' ? t.config.database.url : '';
+    const schema = new URL(url).pathname.slice(1);
+
+    // An open transaction that has read user_action holds its metadata lock until it ends.
+    blocker = await createConnection({ uri: url });
+    await blocker.query('START TRANSACTION');
+    await blocker.query('SELECT COUNT(*) FROM user_action');
+
+    const config = loadConfig({ DATABASE_URL: url, DATABASE_QUERY_TIMEOUT_MS: '100', LOG_LEVEL: 'silent' });
+    const opening = openDataSource(config);
+    const outcome = opening.then(
+      () => 'opened',
+      (e: Error) => `failed: ${e.message}`,
+    );
+    // Wait until the ALTER has been waiting for a full second (ten times the timeout), or the
+    // start has ended (a timed-out ALTER ends it with an error).
+    let waited = false;
+    while (!waited) {
+      const [rows] = (await blocker.query(
+        "SELECT time FROM information_schema.processlist WHERE db = ? AND info LIKE 'ALTER TABLE user_action ADD INDEX%' AND state LIKE '%metadata lock%'",
+        [schema],
+      )) as unknown as [Array<{ time: number }>];
+      waited = rows.some((r) => Number(r.time) >= 1);
+      if (!waited && (await Promise.race([outcome, new Promise((resolve) => setImmediate(() => resolve('pending')))])) !== 'pending') break;
+    }
+    expect(await Promise.race([outcome, Promise.resolve('pending')])).toBe('pending');
+    expect(waited).toBe(true);
+
+    await blocker.query('COMMIT');
+    expect(await outcome).toBe('opened');
+    const ds = await opening;
+    try {
+      const index = await ds.query("SELECT COUNT(*) AS n FROM information_schema.statistics WHERE table_schema = ? AND table_name = 'user_action' AND index_name = 'ix_user_action_tenant_module_action_label_created'", [schema]);
+      expect(Number(index[0].n)).toBe(5); // one row per column of the index
+      const applied = await ds.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1');
+      expect(applied[0].name).toBe('LabelIndex1764800000000');
+    } finally {
+      await ds.destroy();
+    }
+  });
+});

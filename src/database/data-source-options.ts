@@ -125,7 +125,8 @@ export async function openDataSource(
   if (options.type === 'better-sqlite3' && options.database !== ':memory:') {
     mkdirSync(dirname(options.database), { recursive: true });
   }
-  if (options.type === 'mysql' && options.enableQueryTimeout) {
+  const timed = options.type === 'mysql' && options.enableQueryTimeout;
+  if (options.type === 'mysql' && timed) {
     // Migrations run without the statement timeout: building an index on a large user_action
     // (an online ALTER: reads and writes go on meanwhile) or waiting for another connection's
     // metadata lock may take longer than any read is allowed to.
@@ -137,7 +138,7 @@ export async function openDataSource(
     }
   }
   const dataSource = await initialized(options);
-  await dataSource.runMigrations({ transaction: 'each' }); // nothing left to do when the migrator ran
+  if (!timed) await dataSource.runMigrations({ transaction: 'each' });
   return dataSource;
 }
 

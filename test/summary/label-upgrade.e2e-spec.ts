@@ -34,12 +34,17 @@ describe('configurator summaries on upgrade', () => {
     const before = (await getJson(t, 1, 'userActionsAggregated', RANGE).expect(200)).body.userActions;
     expect(before.reduce((s: number, e: { count: number }) => s + e.count, 0)).toBe(4);
     // The database as it was before the migration: without the configurator tables.
-    // (the label index of 1764800000000 came after it and is undone first).
-    const last = await t.dataSource.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 2');
-    expect(last.map((r: { name: string }) => r.name)).toEqual(['LabelIndex1764800000000', 'LabelSummaries1764700000000']);
-    await t.dataSource.undoLastMigration();
-    await t.dataSource.undoLastMigration();
-    await t.dataSource.runMigrations();
+    // Its own down and up, run directly: the later LabelIndex migration stays in place (undoing it
+    // would ALTER user_action, which this spec's ingestion and reads have just used).
+    const migration = t.dataSource.migrations.find((m) => m.name === 'LabelSummaries1764700000000');
+    expect(migration).toBeDefined();
+    const runner = t.dataSource.createQueryRunner();
+    try {
+      await migration!.down(runner);
+      await migration!.up(runner);
+    } finally {
+      await runner.release();
+    }
     expect(await t.dataSource.query('SELECT * FROM stat_day_label')).toEqual([]);
     expect(await t.dataSource.query('SELECT * FROM stat_day_lcd')).toEqual([]);
     expect(await t.dataSource.query("SELECT value FROM summary_meta WHERE name = 'time_zone'")).toEqual([]);

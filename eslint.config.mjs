@@ -25,7 +25,7 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'error',
     },
   },
-  { files: ['scripts/**/*.js'], languageOptions: { sourceType: 'commonjs' } },
+  { files: ['scripts/**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs' } },
   // SQL lives in the repositories (docs/database.md): no other file of src/ sends a statement.
   // src/database/ is the layer below them (connections, migrations, schema tools).
   {

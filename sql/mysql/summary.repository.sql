@@ -43,6 +43,27 @@ VALUES
   (count);
 -- params: [7,"2026-05-19T22:00:00.000Z","ae0450e79ba0bf02a2b33b4776d495ab",3,1,0,"sofa",2]
 
+-- SummaryRepository.addKeyed (stat_day_lc)
+INSERT INTO
+  stat_day_lc (
+    tenant,
+    day,
+    k,
+    module,
+    action,
+    aggregation_level,
+    action_label,
+    country,
+    count
+  )
+VALUES
+  (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON DUPLICATE KEY UPDATE
+  count = count +
+VALUES
+  (count);
+-- params: [7,"2026-05-19T22:00:00.000Z","a1280d12fbda92d37d920bcea6ee6de0",3,1,0,"sofa","AT",2]
+
 -- SummaryRepository.addKeyed (stat_day_lcd)
 INSERT INTO
   stat_day_lcd (
@@ -89,31 +110,67 @@ VALUES
   );
 -- params: [7,"2026-05-19T22:00:00.000Z",3,1,0,2,"2026-05-20T08:30:00.000Z"]
 
+-- SummaryRepository.addHour
+INSERT INTO
+  stat_hour (
+    tenant,
+    hour,
+    module,
+    action,
+    aggregation_level,
+    count
+  )
+VALUES
+  (?, ?, ?, ?, ?, ?)
+ON DUPLICATE KEY UPDATE
+  count = count +
+VALUES
+  (count);
+-- params: [7,"2026-05-20T08:30:00.000Z",3,1,0,2]
+
 -- SummaryRepository.deleteEmpty
 DELETE FROM stat_day
 WHERE
   tenant = ?
-  AND day IN (?)
+  AND day >= ?
+  AND day < ?
   AND count = 0;
--- params: [7,"2026-05-19T22:00:00.000Z"]
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z"]
 DELETE FROM stat_day_cd
 WHERE
   tenant = ?
-  AND day IN (?)
+  AND day >= ?
+  AND day < ?
   AND count = 0;
--- params: [7,"2026-05-19T22:00:00.000Z"]
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z"]
 DELETE FROM stat_day_label
 WHERE
   tenant = ?
-  AND day IN (?)
+  AND day >= ?
+  AND day < ?
   AND count = 0;
--- params: [7,"2026-05-19T22:00:00.000Z"]
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z"]
+DELETE FROM stat_day_lc
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND count = 0;
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z"]
 DELETE FROM stat_day_lcd
 WHERE
   tenant = ?
-  AND day IN (?)
+  AND day >= ?
+  AND day < ?
   AND count = 0;
--- params: [7,"2026-05-19T22:00:00.000Z"]
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z"]
+DELETE FROM stat_hour
+WHERE
+  tenant = ?
+  AND hour >= ?
+  AND hour < ?
+  AND count = 0;
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z"]
 
 -- SummaryRepository.deleteLevel
 DELETE FROM stat_day
@@ -137,11 +194,25 @@ WHERE
   AND day < ?
   AND aggregation_level = ?;
 -- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z",0]
+DELETE FROM stat_day_lc
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND aggregation_level = ?;
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z",0]
 DELETE FROM stat_day_lcd
 WHERE
   tenant = ?
   AND day >= ?
   AND day < ?
+  AND aggregation_level = ?;
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z",0]
+DELETE FROM stat_hour
+WHERE
+  tenant = ?
+  AND hour >= ?
+  AND hour < ?
   AND aggregation_level = ?;
 -- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z",0]
 
@@ -158,7 +229,15 @@ DELETE FROM stat_day_label
 WHERE
   tenant = ?;
 -- params: [7]
+DELETE FROM stat_day_lc
+WHERE
+  tenant = ?;
+-- params: [7]
 DELETE FROM stat_day_lcd
+WHERE
+  tenant = ?;
+-- params: [7]
+DELETE FROM stat_hour
 WHERE
   tenant = ?;
 -- params: [7]
@@ -206,11 +285,10 @@ WHERE
   name = 'time_zone';
 
 -- SummaryRepository.recordZone
-DELETE FROM summary_meta
-WHERE
-  name = 'time_zone';
 INSERT INTO
   summary_meta (name, value)
 VALUES
-  ('time_zone', ?);
+  ('time_zone', ?)
+ON DUPLICATE KEY UPDATE
+  value = VALUES(value);
 -- params: ["Europe/Vienna"]

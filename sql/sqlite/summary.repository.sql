@@ -41,6 +41,26 @@ SET
   count = stat_day_label.count + excluded.count;
 -- params: [7,"2026-05-19 22:00:00.000","ae0450e79ba0bf02a2b33b4776d495ab",3,1,0,"sofa",2]
 
+-- SummaryRepository.addKeyed (stat_day_lc)
+INSERT INTO
+  stat_day_lc (
+    tenant,
+    day,
+    k,
+    module,
+    ACTION,
+    aggregation_level,
+    action_label,
+    country,
+    count
+  )
+VALUES
+  (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (tenant, day, k) DO UPDATE
+SET
+  count = stat_day_lc.count + excluded.count;
+-- params: [7,"2026-05-19 22:00:00.000","a1280d12fbda92d37d920bcea6ee6de0",3,1,0,"sofa","AT",2]
+
 -- SummaryRepository.addKeyed (stat_day_lcd)
 INSERT INTO
   stat_day_lcd (
@@ -81,31 +101,66 @@ SET
   min_created = MIN(stat_day.min_created, excluded.min_created);
 -- params: [7,"2026-05-19 22:00:00.000",3,1,0,2,"2026-05-20 08:30:00.000"]
 
+-- SummaryRepository.addHour
+INSERT INTO
+  stat_hour (
+    tenant,
+    hour,
+    module,
+    ACTION,
+    aggregation_level,
+    count
+  )
+VALUES
+  (?, ?, ?, ?, ?, ?)
+ON CONFLICT (tenant, hour, module, ACTION, aggregation_level) DO UPDATE
+SET
+  count = stat_hour.count + excluded.count;
+-- params: [7,"2026-05-20 08:30:00.000",3,1,0,2]
+
 -- SummaryRepository.deleteEmpty
 DELETE FROM stat_day
 WHERE
   tenant = ?
-  AND day IN (?)
+  AND day >= ?
+  AND day < ?
   AND count = 0;
--- params: [7,"2026-05-19 22:00:00.000"]
+-- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000"]
 DELETE FROM stat_day_cd
 WHERE
   tenant = ?
-  AND day IN (?)
+  AND day >= ?
+  AND day < ?
   AND count = 0;
--- params: [7,"2026-05-19 22:00:00.000"]
+-- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000"]
 DELETE FROM stat_day_label
 WHERE
   tenant = ?
-  AND day IN (?)
+  AND day >= ?
+  AND day < ?
   AND count = 0;
--- params: [7,"2026-05-19 22:00:00.000"]
+-- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000"]
+DELETE FROM stat_day_lc
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND count = 0;
+-- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000"]
 DELETE FROM stat_day_lcd
 WHERE
   tenant = ?
-  AND day IN (?)
+  AND day >= ?
+  AND day < ?
   AND count = 0;
--- params: [7,"2026-05-19 22:00:00.000"]
+-- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000"]
+DELETE FROM stat_hour
+WHERE
+  tenant = ?
+  AND hour >= ?
+  AND hour < ?
+  AND count = 0;
+-- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000"]
 
 -- SummaryRepository.deleteLevel
 DELETE FROM stat_day
@@ -129,11 +184,25 @@ WHERE
   AND day < ?
   AND aggregation_level = ?;
 -- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000",0]
+DELETE FROM stat_day_lc
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND aggregation_level = ?;
+-- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000",0]
 DELETE FROM stat_day_lcd
 WHERE
   tenant = ?
   AND day >= ?
   AND day < ?
+  AND aggregation_level = ?;
+-- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000",0]
+DELETE FROM stat_hour
+WHERE
+  tenant = ?
+  AND hour >= ?
+  AND hour < ?
   AND aggregation_level = ?;
 -- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000",0]
 
@@ -150,7 +219,15 @@ DELETE FROM stat_day_label
 WHERE
   tenant = ?;
 -- params: [7]
+DELETE FROM stat_day_lc
+WHERE
+  tenant = ?;
+-- params: [7]
 DELETE FROM stat_day_lcd
+WHERE
+  tenant = ?;
+-- params: [7]
+DELETE FROM stat_hour
 WHERE
   tenant = ?;
 -- params: [7]
@@ -198,11 +275,11 @@ WHERE
   name = 'time_zone';
 
 -- SummaryRepository.recordZone
-DELETE FROM summary_meta
-WHERE
-  name = 'time_zone';
 INSERT INTO
   summary_meta (name, value)
 VALUES
-  ('time_zone', ?);
+  ('time_zone', ?)
+ON CONFLICT (name) DO UPDATE
+SET
+  value = excluded.value;
 -- params: ["Europe/Vienna"]

@@ -4,12 +4,20 @@ import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeor
 import { Metrics } from '../metrics/metrics.service';
 import { mysqlPoolStats } from './data-source-options';
 import { Dialect, DialectSql } from './dialect';
-import { isDatabaseUnavailable } from './errors';
+import { isDatabaseUnavailable, retryDelayMs, transactionRetryOf } from './errors';
 import { pipeMysqlRows, ROW_BATCH, streamSqliteRows } from './row-streams';
 
 export type { Dialect } from './dialect';
 
-const RETRYABLE_MYSQL = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+/** A Galera node's state as the readiness probe sees it ({@link Database.galeraState}). */
+export interface GaleraState {
+  ready: string;
+  clusterStatus: string;
+  localState: number;
+  localStateComment: string;
+  /** Ready, Primary and Synced: the node takes writes. */
+  synced: boolean;
+}
 
 /** Whether a database error is a unique-key violation (both dialects). */
 export function isUniqueViolation(err: unknown): boolean {
@@ -17,17 +25,13 @@ export function isUniqueViolation(err: unknown): boolean {
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-function isRetryable(err: unknown): boolean {
-  const code = (err as { driverError?: { code?: string } })?.driverError?.code;
-  return err instanceof QueryFailedError && !!code && RETRYABLE_MYSQL.has(code);
-}
-
 /**
  * Access to the database for every service. It hides the two dialects' differences that matter
  * for correctness:
  * - SQLite runs on a single shared connection, so units of work (a read, a transaction) are
  *   serialised here; otherwise one request's queries could run inside another's transaction.
- * - MySQL transactions that lose a deadlock are retried.
+ * - MySQL transactions that lose a deadlock, fail Galera certification, meet a node that is not
+ *   ready or lose their connection are retried whole (errors.ts, `retryDelayMs`).
  * - Large results are streamed: mysql2's row stream on a dedicated pooled connection, or a
  *   second read-only SQLite connection (WAL gives it a consistent snapshot).
  * - With read replicas (DATABASE_READ_URLS), the read API ({@link snapshot}, {@link streamSql})
@@ -146,15 +150,27 @@ export class Database implements OnApplicationShutdown {
     }
   }
 
-  /** A read-write transaction on the primary, retried (whole) when MySQL picks it as a deadlock victim. */
+  /**
+   * A read-write transaction on the primary, run again whole when MySQL picks it as a deadlock
+   * victim, Galera fails it at certification (1213), a lock wait times out (1205), the node is not
+   * ready (1047) or the connection breaks — also during COMMIT, whose outcome the client then does
+   * not know: `work` must be harmless to run again after a commit (ingestion is idempotent on
+   * (tenant, eventId); every other writer sets values or re-reads what it changes). A conflict that
+   * outlives its retries becomes a 503 with Retry-After (http/error-body.ts), never a 500.
+   */
   async transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    let lost = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.exclusive(() => (this.dialect === 'mysql' ? this.mysqlTransaction(work) : this.sqliteImmediate(work)));
       } catch (err) {
-        if (attempt >= 8 || !isRetryable(err)) throw err;
-        this.logger.warn(`transaction retried after ${(err as QueryFailedError).driverError?.name} (attempt ${attempt})`);
-        await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
+        const wait = this.dialect === 'mysql' ? retryDelayMs(err, attempt, lost) : undefined;
+        if (wait === undefined) throw err;
+        const kind = transactionRetryOf(err);
+        if (kind === 'lost') lost++;
+        const d = ((err as QueryFailedError).driverError ?? err) as { code?: string; errno?: number } | undefined;
+        this.logger.warn(`transaction retried after ${d?.code ?? 'error'} (${d?.errno ?? '-'}, ${kind}; attempt ${attempt}, next in ${Math.round(wait)} ms)`);
+        await new Promise((r) => setTimeout(r, wait));
       }
     }
   }
@@ -185,6 +201,37 @@ export class Database implements OnApplicationShutdown {
   /** `SELECT 1` — used by the readiness probe. */
   async ping(): Promise<void> {
     await this.read((em) => em.query('SELECT 1'));
+  }
+
+  /**
+   * The readiness probe's look at the primary: throws when it does not answer; on a MariaDB
+   * Galera node (`wsrep_on=ON`) also says whether the node can take writes — `wsrep_ready=ON`,
+   * `wsrep_cluster_status=Primary` and `wsrep_local_state=4` (Synced). A node outside the primary
+   * component still answers `SHOW` (and nothing else: 1047), so this is asked with `SHOW`.
+   * Undefined on SQLite, MySQL and a MariaDB that is not a Galera node.
+   */
+  async galeraState(): Promise<GaleraState | undefined> {
+    if (this.dialect === 'sqlite') {
+      await this.ping();
+      return undefined;
+    }
+    return this.read(async (em) => {
+      const on: Array<{ Value: string }> = await em.query("SHOW GLOBAL VARIABLES LIKE 'wsrep_on'");
+      if (on[0]?.Value !== 'ON') return undefined;
+      const rows: Array<{ Variable_name: string; Value: string }> = await em.query(
+        "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_cluster_status', 'wsrep_local_state', 'wsrep_local_state_comment')",
+      );
+      const v = Object.fromEntries(rows.map((r) => [r.Variable_name.toLowerCase(), r.Value]));
+      const state: GaleraState = {
+        ready: v.wsrep_ready ?? '',
+        clusterStatus: v.wsrep_cluster_status ?? '',
+        localState: Number(v.wsrep_local_state),
+        localStateComment: v.wsrep_local_state_comment ?? '',
+        synced: false,
+      };
+      state.synced = state.ready === 'ON' && state.clusterStatus === 'Primary' && state.localState === 4;
+      return state;
+    });
   }
 
   /**

@@ -94,6 +94,28 @@ export class DialectSql {
   }
 
   /**
+   * ` FOR UPDATE SKIP LOCKED` on MySQL 8 / MariaDB 10.6+: locks the rows it returns and passes
+   * over rows another transaction holds (an insert not committed yet, another folder's claim);
+   * SQLite's write transaction already excludes other writers.
+   */
+  skipLocked(): string {
+    return this.dialect === 'mysql' ? ' FOR UPDATE SKIP LOCKED' : '';
+  }
+
+  /**
+   * On MySQL / MariaDB, a table of ids from one parameter (a JSON array of integers) to drive a
+   * DELETE by primary key: `DELETE t FROM <this> AS c STRAIGHT_JOIN t ON t.id = c.id` looks each
+   * id up in the primary key (EXPLAIN: eq_ref) and touches no other row. `WHERE id IN (…)` — also
+   * with `ORDER BY id LIMIT n` — was run on a small table as a full scan in id order, which locks
+   * (and waits for) every row it passes: an ingestion's uncommitted pending row with a lower id
+   * held the fold until the statement timeout. Undefined on SQLite, whose write transaction
+   * excludes other writers.
+   */
+  idsTable(): string | undefined {
+    return this.dialect === 'mysql' ? `JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT PATH '$'))` : undefined;
+  }
+
+  /**
    * `SELECT MIN(column) AS alias` over the rows of `table` matching `where` (unqualified columns,
    * `?` placeholders), found with one index seek per distinct `group` value on an index
    * (group, …where's columns, column): MySQL/MariaDB do that for a GROUP BY ("Using index for

@@ -112,6 +112,19 @@ export class StatDayLabelEntity {
   count: number;
 }
 
+/** Summary of one (tenant, local day, key of module, action, level, action label, country). */
+export class StatDayLcEntity {
+  tenant: number;
+  day: Date;
+  k: string;
+  module: number;
+  action: number;
+  aggregationLevel: AggregationLevel;
+  actionLabel: string | null;
+  country: string | null;
+  count: number;
+}
+
 /** Summary of one (tenant, local day, key of module, action, level, action label, country, device). */
 export class StatDayLcdEntity {
   tenant: number;
@@ -123,6 +136,35 @@ export class StatDayLcdEntity {
   actionLabel: string | null;
   country: string | null;
   device: string | null;
+  count: number;
+}
+
+/** A summary delta committed by ingestion and not folded yet (src/summary/fold.service.ts). */
+export class SummaryPendingEntity {
+  id: number;
+  tenant: number;
+  day: Date;
+  hour: Date;
+  module: number;
+  action: number;
+  aggregationLevel: AggregationLevel;
+  country: string | null;
+  device: string | null;
+  actionLabel: string | null;
+  actionId: string | null;
+  count: number;
+  minCreated: Date;
+  /** When ingestion committed it (its clock): the fold's lag is measured from here. */
+  queued: Date;
+}
+
+/** Summary of one (tenant, local hour, module, action, level). */
+export class StatHourEntity {
+  tenant: number;
+  hour: Date;
+  module: number;
+  action: number;
+  aggregationLevel: AggregationLevel;
   count: number;
 }
 
@@ -315,6 +357,12 @@ export function entitySchemas(dialect: Dialect): EntitySchema[] {
       tableName: 'stat_day_label',
       columns: keyedSummary({ actionLabel: named('action_label', nullable(varchar(255))) }),
     }),
+    new EntitySchema<StatDayLcEntity>({
+      name: 'StatDayLcEntity',
+      target: StatDayLcEntity,
+      tableName: 'stat_day_lc',
+      columns: keyedSummary({ actionLabel: named('action_label', nullable(varchar(255))), country: nullable(varchar(2)) }),
+    }),
     new EntitySchema<StatDayLcdEntity>({
       name: 'StatDayLcdEntity',
       target: StatDayLcdEntity,
@@ -324,6 +372,41 @@ export function entitySchemas(dialect: Dialect): EntitySchema[] {
         country: nullable(varchar(2)),
         device: nullable(varchar(32)),
       }),
+    }),
+    new EntitySchema<SummaryPendingEntity>({
+      name: 'SummaryPendingEntity',
+      target: SummaryPendingEntity,
+      tableName: 'summary_pending',
+      columns: {
+        id: k.rowId,
+        tenant: k.bigint,
+        day: k.instant,
+        hour: k.instant,
+        module: k.int,
+        action: k.int,
+        aggregationLevel: named('aggregation_level', k.tinyint),
+        country: nullable(varchar(2)),
+        device: nullable(varchar(32)),
+        actionLabel: named('action_label', nullable(varchar(255))),
+        actionId: named('action_id', nullable(varchar(255))),
+        count: k.bigint,
+        minCreated: named('min_created', k.instant),
+        queued: k.instant,
+      },
+      indices: [{ name: 'ix_summary_pending_tenant_day', columns: ['tenant', 'day'] }],
+    }),
+    new EntitySchema<StatHourEntity>({
+      name: 'StatHourEntity',
+      target: StatHourEntity,
+      tableName: 'stat_hour',
+      columns: {
+        tenant: primary(k.bigint),
+        hour: primary(k.instant),
+        module: primary(k.int),
+        action: primary(k.int),
+        aggregationLevel: named('aggregation_level', primary(k.tinyint)),
+        count: k.bigint,
+      },
     }),
     new EntitySchema<SummaryMetaEntity>({
       name: 'SummaryMetaEntity',

@@ -7,6 +7,7 @@ import { Bucket, dayVersions } from '../database/data-version';
 import { DataVersionRepository } from '../database/data-version.repository';
 import { AggregationLevel } from '../database/entities';
 import { Metrics } from '../metrics/metrics.service';
+import { FoldScheduler } from '../summary/fold.scheduler';
 import { SummaryService } from '../summary/summary.service';
 import { IngestResultDto, IngestUserActionsDto, UserActionEventDto } from './dto/ingest-user-actions.dto';
 import { SnapshotRow, UserActionRepository } from './user-action.repository';
@@ -34,6 +35,7 @@ export class IngestionService {
     private readonly config: AppConfig,
     private readonly summary: SummaryService,
     @Optional() private readonly metrics?: Metrics,
+    @Optional() private readonly fold?: FoldScheduler,
   ) {}
 
   async ingest(tenant: number, body: IngestUserActionsDto): Promise<IngestResultDto> {
@@ -44,6 +46,7 @@ export class IngestionService {
     for (let attempt = 1; ; attempt++) {
       try {
         const accepted = await this.db.transaction((em) => this.store(em, tenant, [...unique.values()]));
+        if (accepted > 0) this.fold?.wake();
         this.metrics?.eventsAccepted.inc(accepted);
         this.metrics?.eventsDuplicate.inc(events.length - accepted);
         return { accepted, duplicates: events.length - accepted };
@@ -99,7 +102,8 @@ export class IngestionService {
     const versions = dayVersions(tenant, fresh.map((e) => e.created));
     if (fresh.some((e) => e.configuration && e.actionId)) versions.push({ tenant, bucket: Bucket.Snapshots });
     await this.versions.bump(em, versions);
-    await this.summary.add(
+    // The summary tables get the rows through the fold: here one pending delta per summary key.
+    await this.summary.queue(
       em,
       tenant,
       fresh.map((e) => ({
@@ -110,8 +114,10 @@ export class IngestionService {
         country: e.country ?? null,
         device: e.device ?? null,
         actionLabel: e.actionLabel ?? null,
+        actionId: e.actionId ?? null,
         count: 1,
       })),
+      this.clock.now(),
     );
     return fresh.length;
   }

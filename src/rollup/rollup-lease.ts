@@ -15,10 +15,14 @@ export const LEASE_TTL_MS = 60_000;
  */
 export class RollupLease {
   readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Until when this holder's last take holds the lease (0: not held as far as we know; renewals are not counted, they may roll back). */
+  private heldUntil = 0;
 
   constructor(
     private readonly leases: RollupLeaseRepository,
     private readonly ttlMs = LEASE_TTL_MS,
+    /** The lease's row in `rollup_lease`: 'rollup', or 'fold' for the summaries' folder. */
+    readonly name = LEASE_NAME,
   ) {}
 
   /**
@@ -33,7 +37,21 @@ export class RollupLease {
     const now = new Date();
     const cur = await this.current();
     if (cur.holder !== null && cur.holder !== this.holder && cur.expiresAt !== null && cur.expiresAt >= now) return false;
-    return this.leases.take(LEASE_NAME, this.holder, now, new Date(now.getTime() + this.ttlMs));
+    const until = new Date(now.getTime() + this.ttlMs);
+    const taken = await this.leases.take(this.name, this.holder, now, until);
+    this.heldUntil = taken ? until.getTime() : 0;
+    return taken;
+  }
+
+  /**
+   * {@link acquire}, skipped while this holder's last take has more than half the TTL
+   * left (a lease cannot be taken from its holder before it expires): the fold drains after every
+   * ingestion batch, and each drain would otherwise spend a read and a write transaction on a
+   * lease it already holds. Every chunk's {@link renewWithin} still checks that it does.
+   */
+  async acquireUnlessHeld(): Promise<boolean> {
+    if (this.heldUntil - Date.now() > this.ttlMs / 2) return true;
+    return this.acquire();
   }
 
   /**
@@ -43,15 +61,19 @@ export class RollupLease {
    * service, another runner) committed in between.
    */
   async renewWithin(em: EntityManager): Promise<boolean> {
-    return this.leases.extend(em, LEASE_NAME, this.holder, new Date(Date.now() + this.ttlMs));
+    const held = await this.leases.extend(em, this.name, this.holder, new Date(Date.now() + this.ttlMs));
+    // heldUntil stays the take's: a renewal's transaction may still roll back.
+    if (!held) this.heldUntil = 0;
+    return held;
   }
 
   async release(): Promise<void> {
-    await this.leases.release(LEASE_NAME, this.holder);
+    this.heldUntil = 0;
+    await this.leases.release(this.name, this.holder);
   }
 
   /** Who holds the lease now, for the "skipped" message. */
   async current(): Promise<{ holder: string | null; expiresAt: Date | null }> {
-    return this.leases.current(LEASE_NAME);
+    return this.leases.current(this.name);
   }
 }

@@ -67,13 +67,18 @@ async function main(): Promise<void> {
   const rollup = app.get(RollupService);
   const started = Date.now();
   let lastPrint = 0;
+  let lastStep = '';
   const tty = process.stderr.isTTY;
   try {
     const summary = await rollup.run({
       ...opts,
+      // A line at the first chunk of each tenant's step (so the log shows where the pass is), then
+      // at most one a second.
       onProgress: (p) => {
         const now = Date.now();
-        if (now - lastPrint < 1000) return;
+        const step = `${p.step} ${p.tenant}`;
+        if (step === lastStep && now - lastPrint < 1000) return;
+        lastStep = step;
         lastPrint = now;
         const secs = (now - started) / 1000;
         const line = `rollup ${p.step} tenant ${p.tenant}: ${p.rowsRead} rows read, ${p.rowsWritten} written, ${p.rowsDeleted} deleted (${Math.round(p.rowsRead / Math.max(secs, 0.001))} rows/s this tenant)`;

@@ -276,7 +276,7 @@ export class RollupService {
       await this.summary.replaceLevel(em, tenant, from, periodStart, periodEnd, added);
     } else {
       const removed = rows.map((r) => ({ created: r.created, module: r.module, action: r.action, level: from, country: r.country, device: r.device, actionLabel: r.actionLabel, count: r.count }));
-      await this.summary.move(em, tenant, removed, added);
+      await this.summary.move(em, tenant, from, removed, added);
     }
     // The read API's ETags: the days rows left and the periods they went to.
     await this.versions.bump(em, dayVersions(tenant, [...rows.map((r) => r.created), ...groups.map((g) => g.period)]));

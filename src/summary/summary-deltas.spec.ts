@@ -9,7 +9,7 @@ describe('summaryDeltas', () => {
     // 23:30 UTC on 19 May is 01:30 on 20 May in Vienna (UTC+2).
     const created = new Date('2026-05-19T23:30:00.000Z');
     expect(summaryDeltas(calendar, [{ ...row, created }])).toEqual([
-      { day: new Date('2026-05-19T22:00:00.000Z'), module: 3, action: 1, level: 0, country: 'AT', device: null, actionLabel: 'sofa', count: 2, minCreated: created },
+      { day: new Date('2026-05-19T22:00:00.000Z'), hour: new Date('2026-05-19T23:00:00.000Z'), module: 3, action: 1, level: 0, country: 'AT', device: null, actionLabel: 'sofa', count: 2, minCreated: created },
     ]);
   });
 

@@ -29,16 +29,30 @@ export interface StatDayChange {
 export const KEYED_TABLES = {
   stat_day_cd: ['country', 'device'],
   stat_day_label: ['action_label'],
+  stat_day_lc: ['action_label', 'country'],
   stat_day_lcd: ['action_label', 'country', 'device'],
 } as const;
 
 export type KeyedTable = keyof typeof KEYED_TABLES;
 
-/** Every summary table, in the order rebuilds and deletes visit them. */
-const SUMMARY_TABLES = ['stat_day', ...(Object.keys(KEYED_TABLES) as KeyedTable[])] as const;
+/** A change to one `stat_hour` row (a negative count decrements). */
+export interface StatHourChange {
+  hour: Date;
+  module: number;
+  action: number;
+  level: number;
+  count: number;
+}
+
+/** Every summary table, in the order rebuilds and deletes visit them, with the column that places a row in time. */
+const SUMMARY_TABLES = [
+  ['stat_day', 'day'],
+  ...(Object.keys(KEYED_TABLES) as KeyedTable[]).map((t) => [t, 'day'] as const),
+  ['stat_hour', 'hour'],
+] as const;
 
 /** A change to one row of a keyed summary table; `k` is its key hash (SummaryService.keyOf). */
-export type KeyedChange = Omit<SummaryDelta, 'minCreated'> & { k: string };
+export type KeyedChange = Omit<SummaryDelta, 'minCreated' | 'hour'> & { k: string };
 
 const DIMENSION: Record<'country' | 'device' | 'action_label', (r: KeyedChange) => string | null> = {
   country: (r) => r.country,
@@ -59,6 +73,7 @@ export class SummaryRepository {
   @GenerateSql(
     { name: 'stat_day_cd', params: [SqlArg.em, 'stat_day_cd', 7, [{ day: DAY, k: '04238af0188c3249c8063657e0b07bf8', module: 3, action: 1, level: 0, country: 'AT', device: 'mobile', actionLabel: 'sofa', count: 2 }]] },
     { name: 'stat_day_label', params: [SqlArg.em, 'stat_day_label', 7, [{ day: DAY, k: 'ae0450e79ba0bf02a2b33b4776d495ab', module: 3, action: 1, level: 0, country: 'AT', device: 'mobile', actionLabel: 'sofa', count: 2 }]] },
+    { name: 'stat_day_lc', params: [SqlArg.em, 'stat_day_lc', 7, [{ day: DAY, k: 'a1280d12fbda92d37d920bcea6ee6de0', module: 3, action: 1, level: 0, country: 'AT', device: 'mobile', actionLabel: 'sofa', count: 2 }]] },
     { name: 'stat_day_lcd', params: [SqlArg.em, 'stat_day_lcd', 7, [{ day: DAY, k: '9da17aaf35d36a53613ea4433be6379c', module: 3, action: 1, level: 0, country: 'AT', device: 'mobile', actionLabel: 'sofa', count: 2 }]] },
   )
   async addKeyed(em: EntityManager, table: KeyedTable, tenant: number, rows: readonly KeyedChange[]): Promise<void> {
@@ -87,28 +102,48 @@ export class SummaryRepository {
     }
   }
 
-  /** Deletes the rows of every summary table that reached zero, among the given days. */
-  @GenerateSql({ params: [SqlArg.em, 7, [DAY]] })
-  async deleteEmpty(em: EntityManager, tenant: number, days: readonly Date[]): Promise<void> {
-    for (let i = 0; i < days.length; i += CHUNK_ROWS) {
-      const slice = days.slice(i, i + CHUNK_ROWS).map((d) => this.db.sql.instant(d));
-      const inList = this.db.sql.list(slice.length);
-      for (const table of SUMMARY_TABLES) await em.query(`DELETE FROM ${table} WHERE tenant = ? AND day IN (${inList}) AND count = 0`, [tenant, ...slice]);
+  /** Adds to the `stat_hour` rows (creating them), in chunks, in the given order. */
+  @GenerateSql({ params: [SqlArg.em, 7, [{ hour: T, module: 3, action: 1, level: 0, count: 2 }]] })
+  async addHour(em: EntityManager, tenant: number, rows: readonly StatHourChange[]): Promise<void> {
+    const conflict = this.db.sql.onConflict('stat_hour', ['tenant', 'hour', 'module', 'action', 'aggregation_level'], { count: 'add' });
+    for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+      const slice = rows.slice(i, i + CHUNK_ROWS);
+      await em.query(
+        `INSERT INTO stat_hour (tenant, hour, module, action, aggregation_level, count) VALUES ${this.db.sql.values(slice.length, 6)} ${conflict}`,
+        slice.flatMap((r) => [tenant, this.db.sql.instant(r.hour), r.module, r.action, r.level, r.count]),
+      );
     }
   }
 
-  /** Deletes the tenant's summary rows of `level` for the days in [from, to), in every summary table. */
+  /**
+   * Deletes the rows of every summary table that reached zero in the local days [from, to) (the
+   * days just decremented; a zero row elsewhere in the span carries nothing either): one range
+   * statement per table.
+   */
+  @GenerateSql({ params: [SqlArg.em, 7, DAY, new Date('2026-05-20T22:00:00.000Z')] })
+  async deleteEmpty(em: EntityManager, tenant: number, from: Date, to: Date): Promise<void> {
+    for (const [table, time] of SUMMARY_TABLES) {
+      await em.query(`DELETE FROM ${table} WHERE tenant = ? AND ${time} >= ? AND ${time} < ? AND count = 0`, [tenant, this.db.sql.instant(from), this.db.sql.instant(to)]);
+    }
+  }
+
+  /** Deletes the tenant's summary rows of `level` for the local days in [from, to), in every summary table. */
   @GenerateSql({ params: [SqlArg.em, 7, 0, DAY, new Date('2026-05-20T22:00:00.000Z')] })
   async deleteLevel(em: EntityManager, tenant: number, level: number, from: Date, to: Date): Promise<void> {
-    for (const table of SUMMARY_TABLES) {
-      await em.query(`DELETE FROM ${table} WHERE tenant = ? AND day >= ? AND day < ? AND aggregation_level = ?`, [tenant, this.db.sql.instant(from), this.db.sql.instant(to), level]);
+    for (const [table, time] of SUMMARY_TABLES) {
+      await em.query(`DELETE FROM ${table} WHERE tenant = ? AND ${time} >= ? AND ${time} < ? AND aggregation_level = ?`, [
+        tenant,
+        this.db.sql.instant(from),
+        this.db.sql.instant(to),
+        level,
+      ]);
     }
   }
 
   /** Deletes every summary row of the tenant (before a rebuild). */
   @GenerateSql({ params: [SqlArg.em, 7] })
   async deleteTenant(em: EntityManager, tenant: number): Promise<void> {
-    for (const table of SUMMARY_TABLES) await em.query(`DELETE FROM ${table} WHERE tenant = ?`, [tenant]);
+    for (const [table] of SUMMARY_TABLES) await em.query(`DELETE FROM ${table} WHERE tenant = ?`, [tenant]);
   }
 
   /** The tenants with user actions (the rebuild's list). */
@@ -154,10 +189,13 @@ export class SummaryRepository {
     return rows[0]?.value;
   }
 
-  /** Records the time zone the summaries are built in (in the caller's transaction). */
+  /**
+   * Records the time zone the summaries are built in (in the caller's transaction). An upsert:
+   * replicas started together on a fresh database all record it at once (a DELETE then INSERT
+   * failed the second one with a duplicate key).
+   */
   @GenerateSql({ params: [SqlArg.em, 'Europe/Vienna'] })
   async recordZone(em: EntityManager, zone: string): Promise<void> {
-    await em.query("DELETE FROM summary_meta WHERE name = 'time_zone'");
-    await em.query("INSERT INTO summary_meta (name, value) VALUES ('time_zone', ?)", [zone]);
+    await em.query(`INSERT INTO summary_meta (name, value) VALUES ('time_zone', ?) ${this.db.sql.onConflict('summary_meta', ['name'], { value: 'replace' })}`, [zone]);
   }
 }

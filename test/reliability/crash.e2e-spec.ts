@@ -206,7 +206,7 @@ describe(`the service killed with SIGKILL (compiled service as a child process, 
       try {
         const list = hotTenants.map(() => '?').join(', ');
         await query(`UPDATE stat_day SET count = count WHERE tenant IN (${list})`, hotTenants);
-        for (const table of ['stat_day_cd', 'stat_day_label', 'stat_day_lcd']) await query(`UPDATE ${table} SET count = count WHERE tenant IN (${list})`, hotTenants);
+        for (const table of ['stat_day_cd', 'stat_day_label', 'stat_day_lc', 'stat_day_lcd', 'stat_hour', 'summary_pending']) await query(`UPDATE ${table} SET count = count WHERE tenant IN (${list})`, hotTenants);
         await query(`SELECT COUNT(*) AS n FROM user_action WHERE tenant IN (${list}) FOR UPDATE`, hotTenants);
         await query(
           "INSERT INTO user_action (tenant, module, action, created, aggregation_level, count, event_id) VALUES (?, 3, 1, UTC_TIMESTAMP(3), 0, 1, 'lock-probe')",
@@ -246,7 +246,8 @@ describe(`the service killed with SIGKILL (compiled service as a child process, 
   }
 
   beforeAll(async () => {
-    t = await TestApp.create({ env: { STATISTICS_TIME_ZONE: ZONE } });
+    // The test's own app only reads and seeds (its folder off: the service under test folds).
+    t = await TestApp.create({ env: { STATISTICS_TIME_ZONE: ZONE, FOLD_ENABLED: 'false' } });
     if (t.config.database.type === 'mysql') {
       admin = await createConnection({ uri: t.config.database.url, timezone: 'Z' });
       const [[r]] = (await admin.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
@@ -502,7 +503,7 @@ describe(`the service killed with SIGKILL (compiled service as a child process, 
         await summary.apply(
           em,
           EXPORT_TENANT,
-          rows.map((r) => ({ day: r.day, module: 3, action: r.action, level: 0, country: r.country, device: r.device, actionLabel: r.label, count: 1, minCreated: r.created })),
+          rows.map((r) => ({ day: r.day, hour: calendar.startOfHour(r.created), module: 3, action: r.action, level: 0, country: r.country, device: r.device, actionLabel: r.label, count: 1, minCreated: r.created })),
         );
       }
     });
@@ -560,14 +561,17 @@ describe(`the service killed with SIGKILL (compiled service as a child process, 
     });
     expect(checksum(inDb)).toBe(checksum(seeded));
     expect(inDb.length).toBe(EXPORT_ROWS);
-    // Stored once each, and the tenant's summary rows in step (the full check runs in the ingestion test).
+    // Stored once each, and the tenant's summary rows in step (the full check runs in the ingestion test):
+    // each table with the pending rows the service has not folded yet, in one statement (one snapshot).
     const total = async (sql: string) => toInt((await query(sql, [EXPORT_TENANT]))[0].n);
+    const withPending = (table: string) =>
+      total(`SELECT (SELECT COALESCE(SUM(count), 0) FROM ${table} WHERE tenant = ?) + (SELECT COALESCE(SUM(count), 0) FROM summary_pending WHERE tenant = ${EXPORT_TENANT}) AS n`);
     expect({
       rows: await total('SELECT COUNT(*) AS n FROM user_action WHERE tenant = ?'),
-      day: await total('SELECT SUM(count) AS n FROM stat_day WHERE tenant = ?'),
-      dayCd: await total('SELECT SUM(count) AS n FROM stat_day_cd WHERE tenant = ?'),
-      dayLabel: await total('SELECT SUM(count) AS n FROM stat_day_label WHERE tenant = ?'),
-      dayLcd: await total('SELECT SUM(count) AS n FROM stat_day_lcd WHERE tenant = ?'),
+      day: await withPending('stat_day'),
+      dayCd: await withPending('stat_day_cd'),
+      dayLabel: await withPending('stat_day_label'),
+      dayLcd: await withPending('stat_day_lcd'),
     }).toEqual({
       rows: EXPORT_ROWS + more.length,
       day: EXPORT_ROWS + more.length,

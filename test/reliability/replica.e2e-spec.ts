@@ -80,6 +80,9 @@ describe('read replicas (own primary and replica MariaDB servers)', () => {
         DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
         DATABASE_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
         REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+        // The folder's timer reads the primary every second (lease, claim): it would count in the
+        // primary's Com_select that these tests measure. Folded by hand instead (t.fold()).
+        FOLD_ENABLED: 'false',
         ...(process.env.REPLICA_LOG_LEVEL ? { LOG_LEVEL: process.env.REPLICA_LOG_LEVEL } : {}),
       },
     });
@@ -301,6 +304,7 @@ describe('read replicas (own primary and replica MariaDB servers)', () => {
   });
 
   it('in the end primary and replica hold the same rows and the summaries agree with them', async () => {
+    await t.fold();
     await waitForReplica(primary, replica);
     const rows = (s: MariaDbServer) => s.query(`SELECT event_id, module, action, created FROM \`${DB}\`.user_action WHERE tenant = ? ORDER BY event_id`, [TENANT]);
     const onPrimary = await rows(primary);

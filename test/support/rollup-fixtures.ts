@@ -352,7 +352,10 @@ export interface CliRun {
   stderr(): string;
   /** Progress lines printed to stderr so far. */
   progressLines(): number;
-  /** Resolves at the first progress line (or when the process ends without one). */
+  /**
+   * Resolves at the first progress line — the first matching {@link CliOptions.pauseAtFirstProgress}
+   * when that is a pattern — or when the process ends without one.
+   */
   firstProgress: Promise<void>;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   exited(): boolean;
@@ -366,9 +369,12 @@ export interface CliOptions {
   /**
    * SIGSTOP the CLI the moment its first progress line arrives (in the stderr handler itself,
    * before any other test code runs): it then holds the lease with the rest of its pass to do,
-   * until {@link CliRun.resume}. `firstProgress` resolves once it is stopped.
+   * until {@link CliRun.resume}. `firstProgress` resolves once it is stopped. A pattern: the first
+   * progress line that matches it (the CLI prints one as each tenant's step starts), and the child
+   * stops itself right after writing it (test/support/stop-at-line.cjs), so it is stopped exactly
+   * there however late the test reads the line.
    */
-  pauseAtFirstProgress?: boolean;
+  pauseAtFirstProgress?: boolean | RegExp;
 }
 
 const running = new Set<ChildProcess>();
@@ -401,6 +407,11 @@ export function spawnRollupCli(t: TestApp, args: string[], options: CliOptions =
   if (process.env.TZ) env.TZ = process.env.TZ;
   if (t.config.database.type === 'mysql') env.DATABASE_URL = t.config.database.url;
   else env.SQLITE_PATH = t.config.database.path;
+  if (options.pauseAtFirstProgress instanceof RegExp) {
+    // The child stops itself at the line (stop-at-line.cjs): it cannot run on before the test reacts.
+    env.NODE_OPTIONS = `--require ${join(cwd, 'test/support/stop-at-line.cjs')}`;
+    env.STOP_AT_LINE = options.pauseAtFirstProgress.source;
+  }
   const child = spawn(bin, ['-T', 'src/rollup/rollup.cli.ts', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let out = '';
@@ -411,6 +422,7 @@ export function spawnRollupCli(t: TestApp, args: string[], options: CliOptions =
   const firstProgress = new Promise<void>((resolve) => (onProgress = resolve));
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (out += s));
   let paused = false;
+  let reachedBefore = false;
   const pause = () => {
     if (!done && !paused) child.kill('SIGSTOP');
     paused = true;
@@ -421,13 +433,18 @@ export function spawnRollupCli(t: TestApp, args: string[], options: CliOptions =
   };
   child.stderr!.setEncoding('utf8').on('data', (s: string) => {
     err += s;
-    const before = progress;
-    progress = err.split('\n').filter((l) => PROGRESS_LINE.test(l)).length;
-    if (before === 0 && progress > 0 && options.pauseAtFirstProgress) pause();
-    if (progress > 0) onProgress();
+    const lines = err.split('\n').filter((l) => PROGRESS_LINE.test(l));
+    progress = lines.length;
+    const wanted = options.pauseAtFirstProgress;
+    const reached = wanted instanceof RegExp ? lines.some((l) => wanted.test(l)) : progress > 0;
+    if (reached && wanted && !reachedBefore) pause();
+    reachedBefore ||= reached;
+    if (reached) onProgress();
   });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('close', (code, signal) => {
+      // A failed CLI says why in the test's output (its stderr is otherwise only read for progress lines).
+      if (code !== 0 && signal === null) console.error(`rollup CLI exited with ${code}:\n${err.slice(-3000)}`);
       done = true;
       running.delete(child);
       onProgress();

@@ -2,3 +2,4 @@
 export { AGGREGATED_SCENARIOS, aggregatedScenarios } from './aggregated';
 export { CONFIGURATION_SCENARIOS, configurationScenarios } from './configurations';
 export { ROLLUP_SCENARIOS, rollupScenario } from './rollup';
+export { SERIES_SCENARIOS, seriesScenarios } from './series';

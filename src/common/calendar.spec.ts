@@ -31,6 +31,24 @@ describe('Calendar', () => {
     expect(wrong).toEqual([]);
   });
 
+  it.each(zones)('addDays in %s is the day Luxon counts to (the next day from a remembered day, others computed), from day starts and from any instant', (zone) => {
+    const calendar = new Calendar(zone);
+    const luxon = (t: number, n: number) => DateTime.fromMillis(t, { zone }).plus({ days: n }).startOf('day').toMillis();
+    const wrong: string[] = [];
+    for (const [a, b] of spans) {
+      for (let t = a; t < b; t += 97 * 60_000) {
+        const dayStart = calendar.startOfDay(new Date(t)).getTime();
+        for (const n of [0, 1, -1, 2, -2, 7, -7, 30, -30, 62, -62, 63, -63, 400, -400]) {
+          for (const from of [dayStart, t]) {
+            const got = calendar.addDays(new Date(from), n).getTime();
+            if (got !== luxon(from, n)) wrong.push(`${new Date(from).toISOString()} ${n}: ${new Date(got).toISOString()}`);
+          }
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('is exact at the edges of a day: the last millisecond before local midnight and midnight itself', () => {
     const vienna = new Calendar('Europe/Vienna');
     const midnight = Date.parse('2026-03-29T22:00:00.000Z'); // 30 March 00:00 CEST, after the 23-hour day

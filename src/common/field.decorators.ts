@@ -25,6 +25,12 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]([01]
 /** Parses a strict ISO 8601 instant with zone; `undefined` for anything else (dates without zone, Feb 30, …). */
 export function parseInstant(value: unknown): Date | undefined {
   if (typeof value !== 'string' || !INSTANT.test(value)) return undefined;
+  // The common UTC forms without Luxon (it was 2.6 % of the service's CPU under bench D): taken
+  // only when Date reads back exactly the text given (no Feb 30 rolled into March, no leap second).
+  if (value.length === 24 || value.length === 20) {
+    const d = new Date(value);
+    if (!Number.isNaN(d.getTime()) && d.toISOString() === (value.length === 24 ? value : `${value.slice(0, 19)}.000Z`)) return d;
+  }
   const dt = DateTime.fromISO(value, { setZone: true });
   return dt.isValid ? dt.toJSDate() : undefined;
 }

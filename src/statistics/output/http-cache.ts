@@ -14,7 +14,7 @@ import type { OutputFormat } from './negotiate';
  */
 export const REPRESENTATION_VERSION = 1;
 
-export type CachedRoute = 'useractions' | 'userActionsAggregated' | 'configurations';
+export type CachedRoute = 'useractions' | 'userActionsAggregated' | 'userActionsSeries' | 'configurations';
 
 export interface CacheSpec {
   route: CachedRoute;
@@ -34,6 +34,7 @@ export class NotModified {}
 const SPECIALS: Record<CachedRoute, Array<[number | 'tenant', number]>> = {
   useractions: [['tenant', Bucket.Summaries]],
   userActionsAggregated: [['tenant', Bucket.Summaries]],
+  userActionsSeries: [['tenant', Bucket.Summaries]],
   configurations: [
     ['tenant', Bucket.Snapshots],
     [GLOBAL_TENANT, Bucket.Users],
@@ -43,10 +44,17 @@ const SPECIALS: Record<CachedRoute, Array<[number | 'tenant', number]>> = {
 
 type CachedResponse = Response & { locals: { httpCache?: { etag?: string } } };
 
-/** Canonical JSON of the query: keys sorted, instants as ISO text, `format` left out. */
-function canonicalQuery(query: object): string {
+/** CSV options at their defaults: the same bytes as without them. */
+const CSV_OPTION_DEFAULTS: Record<string, unknown> = { csvBom: 'false', csvDelimiter: 'comma' };
+
+/**
+ * Canonical JSON of the query: keys sorted, instants as ISO text, `format` left out (the
+ * negotiated format counts), and the CSV options left out unless they change the bytes (a CSV
+ * answer, a value other than the default).
+ */
+function canonicalQuery(query: object, format: OutputFormat): string {
   const entries = Object.entries(query as Record<string, unknown>)
-    .filter(([k, v]) => k !== 'format' && v !== undefined)
+    .filter(([k, v]) => k !== 'format' && v !== undefined && !(k in CSV_OPTION_DEFAULTS && (format !== 'csv' || CSV_OPTION_DEFAULTS[k] === v)))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]);
   return JSON.stringify(entries);
@@ -132,7 +140,7 @@ export class HttpCache {
       spec.route,
       spec.tenant,
       spec.format,
-      canonicalQuery(spec.query),
+      canonicalQuery(spec.query, spec.format),
       spec.from?.toISOString() ?? null,
       spec.to?.toISOString() ?? null,
       this.config.timeZone,

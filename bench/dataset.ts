@@ -9,6 +9,7 @@ import { DirectoryService } from '../src/directory/directory.service';
 import { UserActionEventDto } from '../src/ingestion/dto/ingest-user-actions.dto';
 import { IngestionService } from '../src/ingestion/ingestion.service';
 import { RollupService } from '../src/rollup/rollup.service';
+import { FoldService } from '../src/summary/fold.service';
 import { SummaryService } from '../src/summary/summary.service';
 
 export const LARGE_TENANT = 1;
@@ -166,6 +167,7 @@ export async function generateDataset(app: INestApplicationContext, spec: Datase
   await app.get(SummaryService).ensureZone(app.get(AppConfig).timeZone);
   const ingestion = app.get(IngestionService);
   const directory = app.get(DirectoryService);
+  const fold = app.get(FoldService);
   const factory = new EventFactory(spec.seed, spec.dataset ?? 'uniform');
   const total = size.largeRecent + size.largeHistoryPerMonth * size.historyMonths + size.smallRecent * SMALL_TENANTS;
   let done = 0;
@@ -186,6 +188,8 @@ export async function generateDataset(app: INestApplicationContext, spec: Datase
       await ingestion.ingest(tenant, { userActions: events });
       done += n;
       progress(done, total);
+      // No fold scheduler in a CLI context: the generator folds as the service would (batch by batch).
+      await fold.drain();
     }
   }
 
@@ -200,6 +204,8 @@ export async function generateDataset(app: INestApplicationContext, spec: Datase
   await ingestSpan(LARGE_TENANT, size.largeRecent, recentStart, now - 60_000);
   for (let t = 2; t < 2 + SMALL_TENANTS; t++) await ingestSpan(t, size.smallRecent, recentStart, now - 60_000);
 
+  await fold.drain();
+  await fold.lease.release();
   clock.set(spec.now);
   for (let u = 0; u < 1000; u += 3) {
     await directory.putUser(`bench-user-${u}`, { email: `bench.user.${u}@example.com`, statisticsConsent: u % 2 === 0 });

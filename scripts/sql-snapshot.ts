@@ -85,7 +85,7 @@ async function drain(result: unknown): Promise<void> {
 }
 
 async function snapshot(dialect: Dialect, env: Record<string, string>, outDir: string): Promise<number> {
-  const config = loadConfig({ ...process.env, DATABASE_URL: undefined, DATABASE_READ_URLS: undefined, SQLITE_PATH: undefined, ROLLUP_ENABLED: 'false', ...env });
+  const config = loadConfig({ ...process.env, DATABASE_URL: undefined, DATABASE_READ_URLS: undefined, SQLITE_PATH: undefined, ROLLUP_ENABLED: 'false', FOLD_ENABLED: 'false', ...env });
   const app = await NestFactory.createApplicationContext(AppModule.register(config, new FixedClock(NOW)), { logger: ['error', 'warn'] });
   const files = new Map<string, string[]>();
   try {

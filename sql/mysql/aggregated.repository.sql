@@ -26,6 +26,22 @@ SELECT
   SUM(count) AS count,
   MAX(aggregation_level) AS aggregationLevel
 FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  action
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
   user_action
 WHERE
   tenant = ?
@@ -50,7 +66,7 @@ WHERE
 GROUP BY
   module,
   action;
--- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z"]
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z"]
 
 -- AggregatedRepository.sums (by country and device, module and actions)
 SELECT
@@ -63,6 +79,28 @@ SELECT
   MAX(aggregation_level) AS aggregationLevel
 FROM
   stat_day_cd
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+  AND action IN (?, ?)
+GROUP BY
+  module,
+  action,
+  country,
+  device
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  country AS country,
+  device AS device,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
 WHERE
   tenant = ?
   AND day >= ?
@@ -118,7 +156,7 @@ GROUP BY
   action,
   country,
   device;
--- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,1,2,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,1,2,7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z",3,1,2]
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,1,2,7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,1,2,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,1,2,7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z",3,1,2]
 
 -- AggregatedRepository.sums (by actionLabel: summary days and raw edges)
 SELECT
@@ -130,6 +168,25 @@ SELECT
   MAX(aggregation_level) AS aggregationLevel
 FROM
   stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_label
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
 WHERE
   tenant = ?
   AND day >= ?
@@ -177,7 +234,7 @@ GROUP BY
   module,
   action,
   action_label;
--- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z",3]
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z",3]
 
 -- AggregatedRepository.sums (by actionLabel and country)
 SELECT
@@ -189,7 +246,28 @@ SELECT
   SUM(count) AS count,
   MAX(aggregation_level) AS aggregationLevel
 FROM
-  stat_day_lcd
+  stat_day_lc
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_label,
+  country
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  action_label AS actionLabel,
+  country AS country,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
 WHERE
   tenant = ?
   AND day >= ?
@@ -242,7 +320,7 @@ GROUP BY
   action,
   action_label,
   country;
--- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z",3]
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z",3]
 
 -- AggregatedRepository.sums (by actionLabel: edge days read from the summary when the rest of their day is empty)
 SELECT
@@ -290,6 +368,24 @@ SELECT
   SUM(count) AS count,
   MAX(aggregation_level) AS aggregationLevel
 FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  action,
+  action_label
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
   stat_day_label
 WHERE
   tenant = ?
@@ -298,8 +394,26 @@ WHERE
 GROUP BY
   module,
   action,
+  action_label
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  action,
   action_label;
--- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-02T00:00:00.000Z"]
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-02T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-02T00:00:00.000Z"]
 
 -- AggregatedRepository.sums (by actionLabel: an edge day whose rest is shorter, read as the summary day less the raw rest)
 SELECT
@@ -311,6 +425,24 @@ SELECT
   MAX(aggregation_level) AS aggregationLevel
 FROM
   stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  action,
+  action_label
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
 WHERE
   tenant = ?
   AND day >= ?
@@ -344,6 +476,25 @@ SELECT
   module,
   action,
   action_label AS actionLabel,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  action,
+  action_label,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  action,
+  action_label AS actionLabel,
   - SUM(count) AS count,
   aggregation_level AS aggregationLevel
 FROM
@@ -357,7 +508,94 @@ GROUP BY
   action,
   action_label,
   aggregation_level;
--- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-02T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-01T04:00:00.000Z"]
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-02T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-02T00:00:00.000Z",7,"2026-03-01T00:00:00.000Z","2026-03-01T04:00:00.000Z"]
+
+-- AggregatedRepository.sums (edge days through their whole hours (stat_hour) and the partial hours raw)
+SELECT
+  0 AS edge,
+  module,
+  action,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_hour
+WHERE
+  tenant = ?
+  AND hour >= ?
+  AND hour < ?
+  AND module = ?
+GROUP BY
+  module,
+  action
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND hour >= ?
+  AND hour < ?
+  AND module = ?
+GROUP BY
+  module,
+  action;
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:20:00.000Z","2026-03-01T11:00:00.000Z",3,7,"2026-03-01T11:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-01T11:00:00.000Z","2026-03-02T00:00:00.000Z",3]
 
 -- AggregatedRepository.sums (by actionId: raw rows streamed, grouped in the service)
 SELECT
@@ -400,3 +638,377 @@ WHERE
   AND module = ?
   AND action IN (?, ?);
 -- params: [7,"2026-03-01T00:00:00.000Z","2026-04-01T00:00:00.000Z",3,1,2]
+
+-- AggregatedRepository.daySums (by day: summary days and raw edges)
+SELECT
+  0 AS edge,
+  module,
+  action,
+  0 AS slot,
+  day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  0 AS slot,
+  day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  1 AS slot,
+  NULL AS day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  action,
+  2 AS slot,
+  NULL AS day,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  stat_day
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  action,
+  2 AS slot,
+  NULL AS day,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  action,
+  2 AS slot,
+  NULL AS day,
+  - SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  aggregation_level;
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-06T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-06T00:00:00.000Z",3,7,"2026-03-05T20:00:00.000Z","2026-03-06T00:00:00.000Z",3]
+
+-- AggregatedRepository.daySums (by day: an edge day through its whole hours (stat_hour), its partial hour raw)
+SELECT
+  0 AS edge,
+  module,
+  action,
+  0 AS slot,
+  day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  0 AS slot,
+  day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  1 AS slot,
+  NULL AS day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  2 AS slot,
+  NULL AS day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_hour
+WHERE
+  tenant = ?
+  AND hour >= ?
+  AND hour < ?
+  AND module = ?
+GROUP BY
+  module,
+  action
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  2 AS slot,
+  NULL AS day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND hour >= ?
+  AND hour < ?
+  AND module = ?
+GROUP BY
+  module,
+  action;
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:20:00.000Z","2026-03-01T11:00:00.000Z",3,7,"2026-03-01T11:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-01T11:00:00.000Z","2026-03-02T00:00:00.000Z",3]
+
+-- AggregatedRepository.daySums (by day and actionLabel)
+SELECT
+  0 AS edge,
+  module,
+  action,
+  0 AS slot,
+  day,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_label,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  0 AS slot,
+  day,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_label,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  1 AS slot,
+  NULL AS day,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_label
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  action,
+  2 AS slot,
+  NULL AS day,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_label,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  action,
+  2 AS slot,
+  NULL AS day,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_label,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  action,
+  2 AS slot,
+  NULL AS day,
+  action_label AS actionLabel,
+  - SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_label,
+  aggregation_level;
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-06T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-06T00:00:00.000Z",3,7,"2026-03-05T20:00:00.000Z","2026-03-06T00:00:00.000Z",3]
+
+-- AggregatedRepository.slotSums (rows of a span with their instants)
+SELECT
+  module,
+  action,
+  created,
+  action_id AS actionId,
+  count,
+  aggregation_level AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND (
+    (
+      created >= ?
+      AND created < ?
+    )
+  )
+  AND module = ?;
+-- params: [7,"2026-03-01T00:00:00.000Z","2026-03-08T00:00:00.000Z",3]

@@ -29,52 +29,117 @@ WHERE
 
 -- ConfigurationsRepository.realTimeRowsOfDays (one pair)
 SELECT
-  s.module AS module,
-  s.action AS action,
-  SUM(s.count) AS n
+  module,
+  action,
+  SUM(n) AS n
 FROM
-  stat_day s
-WHERE
-  s.tenant = ?
-  AND s.day >= ?
-  AND s.day < ?
-  AND s.aggregation_level = 0
-  AND (
-    s.module = ?
-    AND s.action = ?
-  )
+  (
+    SELECT
+      s.module AS module,
+      s.action AS action,
+      SUM(s.count) AS n
+    FROM
+      stat_day s
+    WHERE
+      s.tenant = ?
+      AND s.day >= ?
+      AND s.day < ?
+      AND s.aggregation_level = 0
+      AND (
+        s.module = ?
+        AND s.action = ?
+      )
+    GROUP BY
+      s.module,
+      s.action
+    UNION ALL
+    SELECT
+      s.module AS module,
+      s.action AS action,
+      SUM(s.count) AS n
+    FROM
+      summary_pending s
+    WHERE
+      s.tenant = ?
+      AND s.day >= ?
+      AND s.day < ?
+      AND s.aggregation_level = 0
+      AND (
+        s.module = ?
+        AND s.action = ?
+      )
+    GROUP BY
+      s.module,
+      s.action
+  ) u
 GROUP BY
-  s.module,
-  s.action;
--- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2]
+  module,
+  action;
+-- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2,7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2]
 
 -- ConfigurationsRepository.realTimeRowsOfDays (two pairs, configuratorId)
 SELECT
-  s.module AS module,
-  s.action AS action,
-  SUM(s.count) AS n
+  module,
+  action,
+  SUM(n) AS n
 FROM
-  stat_day_label s
-WHERE
-  s.tenant = ?
-  AND s.day >= ?
-  AND s.day < ?
-  AND s.aggregation_level = 0
-  AND (
-    (
-      s.module = ?
-      AND s.action = ?
-    )
-    OR (
-      s.module = ?
-      AND s.action = ?
-    )
-  )
-  AND s.action_label = ?
+  (
+    SELECT
+      s.module AS module,
+      s.action AS action,
+      SUM(s.count) AS n
+    FROM
+      stat_day_label s
+    WHERE
+      s.tenant = ?
+      AND s.day >= ?
+      AND s.day < ?
+      AND s.aggregation_level = 0
+      AND (
+        (
+          s.module = ?
+          AND s.action = ?
+        )
+        OR (
+          s.module = ?
+          AND s.action = ?
+        )
+      )
+      AND s.action_label = ?
+    GROUP BY
+      s.module,
+      s.action
+    UNION ALL
+    SELECT
+      s.module AS module,
+      s.action AS action,
+      SUM(s.count) AS n
+    FROM
+      summary_pending s
+    WHERE
+      s.tenant = ?
+      AND s.day >= ?
+      AND s.day < ?
+      AND s.aggregation_level = 0
+      AND (
+        (
+          s.module = ?
+          AND s.action = ?
+        )
+        OR (
+          s.module = ?
+          AND s.action = ?
+        )
+      )
+      AND s.action_label = ?
+    GROUP BY
+      s.module,
+      s.action
+  ) u
 GROUP BY
-  s.module,
-  s.action;
--- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2,4,2,"sofa-configurator"]
+  module,
+  action;
+-- params: [7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2,4,2,"sofa-configurator",7,"2026-04-20T12:00:00.000Z","2026-05-20T12:00:00.000Z",3,2,4,2,"sofa-configurator"]
 
 -- ConfigurationsRepository.rolledRows (one pair)
 SELECT

@@ -8,18 +8,48 @@ SELECT
   module,
   action,
   SUM(count) AS count,
-  MIN(min_created) AS date
+  MIN(first_created) AS date
 FROM
-  stat_day
-WHERE
-  tenant = ?
-  AND day >= ?
-  AND day < ?
+  (
+    SELECT
+      day,
+      module,
+      action,
+      SUM(count) AS count,
+      MIN(min_created) AS first_created
+    FROM
+      stat_day
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+    GROUP BY
+      day,
+      module,
+      action
+    UNION ALL
+    SELECT
+      day,
+      module,
+      action,
+      SUM(count) AS count,
+      MIN(min_created) AS first_created
+    FROM
+      summary_pending
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+    GROUP BY
+      day,
+      module,
+      action
+  ) s
 GROUP BY
   day,
   module,
   action;
--- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z"]
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z"]
 SELECT
   module,
   action,
@@ -57,15 +87,45 @@ SELECT
   module,
   action,
   SUM(count) AS count,
-  MIN(min_created) AS date
+  MIN(first_created) AS date
 FROM
-  stat_day
-WHERE
-  tenant = ?
-  AND module = ?
-  AND action = ?
+  (
+    SELECT
+      day,
+      module,
+      action,
+      SUM(count) AS count,
+      MIN(min_created) AS first_created
+    FROM
+      stat_day
+    WHERE
+      tenant = ?
+      AND module = ?
+      AND action = ?
+    GROUP BY
+      day,
+      module,
+      action
+    UNION ALL
+    SELECT
+      day,
+      module,
+      action,
+      SUM(count) AS count,
+      MIN(min_created) AS first_created
+    FROM
+      summary_pending
+    WHERE
+      tenant = ?
+      AND module = ?
+      AND action = ?
+    GROUP BY
+      day,
+      module,
+      action
+  ) s
 GROUP BY
   day,
   module,
   action;
--- params: [7,3,1]
+-- params: [7,3,1,7,3,1]

@@ -26,6 +26,22 @@ SELECT
   SUM(count) AS count,
   MAX(aggregation_level) AS aggregationLevel
 FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  ACTION
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
   user_action
 WHERE
   tenant = ?
@@ -50,11 +66,14 @@ WHERE
 GROUP BY
   module,
   ACTION;
--- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",7,"2026-03-05 00:00:00.000","2026-03-05 06:30:00.000"]
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",7,"2026-03-05 00:00:00.000","2026-03-05 06:30:00.000"]
 -- EXPLAIN QUERY PLAN
 --   COMPOUND QUERY
 --     LEFT-MOST SUBQUERY
 --       SEARCH stat_day USING INDEX sqlite_autoindex_stat_day_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
 --       USE TEMP B-TREE FOR GROUP BY
 --     UNION ALL
 --       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
@@ -74,6 +93,28 @@ SELECT
   MAX(aggregation_level) AS aggregationLevel
 FROM
   stat_day_cd
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+  AND ACTION IN (?, ?)
+GROUP BY
+  module,
+  ACTION,
+  country,
+  device
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  country AS country,
+  device AS device,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
 WHERE
   tenant = ?
   AND day >= ?
@@ -129,11 +170,14 @@ GROUP BY
   ACTION,
   country,
   device;
--- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,1,2,7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",3,1,2,7,"2026-03-05 00:00:00.000","2026-03-05 06:30:00.000",3,1,2]
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,1,2,7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,1,2,7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",3,1,2,7,"2026-03-05 00:00:00.000","2026-03-05 06:30:00.000",3,1,2]
 -- EXPLAIN QUERY PLAN
 --   COMPOUND QUERY
 --     LEFT-MOST SUBQUERY
 --       SEARCH stat_day_cd USING INDEX sqlite_autoindex_stat_day_cd_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
 --       USE TEMP B-TREE FOR GROUP BY
 --     UNION ALL
 --       SEARCH user_action USING INDEX ix_user_action_tenant_module_action_created (tenant=? AND module=? AND action=? AND created>? AND created<?)
@@ -152,6 +196,25 @@ SELECT
   MAX(aggregation_level) AS aggregationLevel
 FROM
   stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_label
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
 WHERE
   tenant = ?
   AND day >= ?
@@ -199,11 +262,14 @@ GROUP BY
   module,
   ACTION,
   action_label;
--- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-05 06:30:00.000",3]
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-05 06:30:00.000",3]
 -- EXPLAIN QUERY PLAN
 --   COMPOUND QUERY
 --     LEFT-MOST SUBQUERY
 --       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
 --       USE TEMP B-TREE FOR GROUP BY
 --     UNION ALL
 --       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
@@ -222,7 +288,28 @@ SELECT
   SUM(count) AS count,
   MAX(aggregation_level) AS aggregationLevel
 FROM
-  stat_day_lcd
+  stat_day_lc
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_label,
+  country
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  country AS country,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
 WHERE
   tenant = ?
   AND day >= ?
@@ -275,11 +362,14 @@ GROUP BY
   ACTION,
   action_label,
   country;
--- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-05 06:30:00.000",3]
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-05 06:30:00.000",3]
 -- EXPLAIN QUERY PLAN
 --   COMPOUND QUERY
 --     LEFT-MOST SUBQUERY
---       SEARCH stat_day_lcd USING INDEX sqlite_autoindex_stat_day_lcd_1 (tenant=? AND day>? AND day<?)
+--       SEARCH stat_day_lc USING INDEX sqlite_autoindex_stat_day_lc_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
 --       USE TEMP B-TREE FOR GROUP BY
 --     UNION ALL
 --       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
@@ -336,6 +426,24 @@ SELECT
   SUM(count) AS count,
   MAX(aggregation_level) AS aggregationLevel
 FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  ACTION,
+  action_label
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
   stat_day_label
 WHERE
   tenant = ?
@@ -344,15 +452,39 @@ WHERE
 GROUP BY
   module,
   ACTION,
+  action_label
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  ACTION,
   action_label;
--- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-01 00:00:00.000","2026-03-02 00:00:00.000"]
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-01 00:00:00.000","2026-03-02 00:00:00.000",7,"2026-03-01 00:00:00.000","2026-03-02 00:00:00.000"]
 -- EXPLAIN QUERY PLAN
 --   COMPOUND QUERY
 --     LEFT-MOST SUBQUERY
 --       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
 --       USE TEMP B-TREE FOR GROUP BY
 --     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
 --       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
 --       USE TEMP B-TREE FOR GROUP BY
 
 -- AggregatedRepository.sums (by actionLabel: an edge day whose rest is shorter, read as the summary day less the raw rest)
@@ -365,6 +497,24 @@ SELECT
   MAX(aggregation_level) AS aggregationLevel
 FROM
   stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  ACTION,
+  action_label
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
 WHERE
   tenant = ?
   AND day >= ?
@@ -398,6 +548,25 @@ SELECT
   module,
   ACTION,
   action_label AS actionLabel,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  ACTION,
+  action_label,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  ACTION,
+  action_label AS actionLabel,
   - SUM(count) AS count,
   aggregation_level AS aggregationLevel
 FROM
@@ -411,17 +580,127 @@ GROUP BY
   ACTION,
   action_label,
   aggregation_level;
--- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-01 00:00:00.000","2026-03-02 00:00:00.000",7,"2026-03-01 00:00:00.000","2026-03-01 04:00:00.000"]
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-01 00:00:00.000","2026-03-02 00:00:00.000",7,"2026-03-01 00:00:00.000","2026-03-02 00:00:00.000",7,"2026-03-01 00:00:00.000","2026-03-01 04:00:00.000"]
 -- EXPLAIN QUERY PLAN
 --   COMPOUND QUERY
 --     LEFT-MOST SUBQUERY
 --       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
 --       USE TEMP B-TREE FOR GROUP BY
 --     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
 --       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
 --       USE TEMP B-TREE FOR GROUP BY
 --     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
 --       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+
+-- AggregatedRepository.sums (edge days through their whole hours (stat_hour) and the partial hours raw)
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_hour
+WHERE
+  tenant = ?
+  AND hour >= ?
+  AND hour < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND hour >= ?
+  AND hour < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION;
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-01 10:20:00.000","2026-03-01 11:00:00.000",3,7,"2026-03-01 11:00:00.000","2026-03-02 00:00:00.000",3,7,"2026-03-01 11:00:00.000","2026-03-02 00:00:00.000",3]
+-- EXPLAIN QUERY PLAN
+--   COMPOUND QUERY
+--     LEFT-MOST SUBQUERY
+--       SEARCH stat_day USING INDEX sqlite_autoindex_stat_day_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH stat_hour USING INDEX sqlite_autoindex_stat_hour_1 (tenant=? AND hour>? AND hour<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=?)
 --       USE TEMP B-TREE FOR GROUP BY
 
 -- AggregatedRepository.sums (by actionId: raw rows streamed, grouped in the service)
@@ -469,3 +748,436 @@ WHERE
 -- params: [7,"2026-03-01 00:00:00.000","2026-04-01 00:00:00.000",3,1,2]
 -- EXPLAIN QUERY PLAN
 --   SEARCH user_action USING INDEX ix_user_action_tenant_module_action_created (tenant=? AND module=? AND action=? AND created>? AND created<?)
+
+-- AggregatedRepository.daySums (by day: summary days and raw edges)
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  0 AS slot,
+  day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  0 AS slot,
+  day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  1 AS slot,
+  NULL AS day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  ACTION,
+  2 AS slot,
+  NULL AS day,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  stat_day
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  ACTION,
+  2 AS slot,
+  NULL AS day,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  ACTION,
+  2 AS slot,
+  NULL AS day,
+  - SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  aggregation_level;
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-06 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-06 00:00:00.000",3,7,"2026-03-05 20:00:00.000","2026-03-06 00:00:00.000",3]
+-- EXPLAIN QUERY PLAN
+--   COMPOUND QUERY
+--     LEFT-MOST SUBQUERY
+--       SEARCH stat_day USING INDEX sqlite_autoindex_stat_day_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH stat_day USING INDEX sqlite_autoindex_stat_day_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+
+-- AggregatedRepository.daySums (by day: an edge day through its whole hours (stat_hour), its partial hour raw)
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  0 AS slot,
+  day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  0 AS slot,
+  day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  1 AS slot,
+  NULL AS day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  2 AS slot,
+  NULL AS day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_hour
+WHERE
+  tenant = ?
+  AND hour >= ?
+  AND hour < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  2 AS slot,
+  NULL AS day,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND hour >= ?
+  AND hour < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION;
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-01 10:20:00.000","2026-03-01 11:00:00.000",3,7,"2026-03-01 11:00:00.000","2026-03-02 00:00:00.000",3,7,"2026-03-01 11:00:00.000","2026-03-02 00:00:00.000",3]
+-- EXPLAIN QUERY PLAN
+--   COMPOUND QUERY
+--     LEFT-MOST SUBQUERY
+--       SEARCH stat_day USING INDEX sqlite_autoindex_stat_day_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH stat_hour USING INDEX sqlite_autoindex_stat_hour_1 (tenant=? AND hour>? AND hour<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=?)
+--       USE TEMP B-TREE FOR GROUP BY
+
+-- AggregatedRepository.daySums (by day and actionLabel)
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  0 AS slot,
+  day,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_label,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  0 AS slot,
+  day,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_label,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  1 AS slot,
+  NULL AS day,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_label
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  ACTION,
+  2 AS slot,
+  NULL AS day,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  stat_day_label
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_label,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  ACTION,
+  2 AS slot,
+  NULL AS day,
+  action_label AS actionLabel,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_label,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  ACTION,
+  2 AS slot,
+  NULL AS day,
+  action_label AS actionLabel,
+  - SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_label,
+  aggregation_level;
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-06 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-06 00:00:00.000",3,7,"2026-03-05 20:00:00.000","2026-03-06 00:00:00.000",3]
+-- EXPLAIN QUERY PLAN
+--   COMPOUND QUERY
+--     LEFT-MOST SUBQUERY
+--       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+
+-- AggregatedRepository.slotSums (rows of a span with their instants)
+SELECT
+  module,
+  ACTION,
+  created,
+  action_id AS actionId,
+  count,
+  aggregation_level AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND (
+    (
+      created >= ?
+      AND created < ?
+    )
+  )
+  AND module = ?;
+-- params: [7,"2026-03-01 00:00:00.000","2026-03-08 00:00:00.000",3]
+-- EXPLAIN QUERY PLAN
+--   SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)

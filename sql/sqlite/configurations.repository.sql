@@ -29,56 +29,136 @@ WHERE
 
 -- ConfigurationsRepository.realTimeRowsOfDays (one pair)
 SELECT
-  s.module AS module,
-  s.action AS ACTION,
-  SUM(s.count) AS n
+  module,
+  ACTION,
+  SUM(n) AS n
 FROM
-  stat_day s
-WHERE
-  s.tenant = ?
-  AND s.day >= ?
-  AND s.day < ?
-  AND s.aggregation_level = 0
-  AND (
-    s.module = ?
-    AND s.action = ?
-  )
+  (
+    SELECT
+      s.module AS module,
+      s.action AS ACTION,
+      SUM(s.count) AS n
+    FROM
+      stat_day s
+    WHERE
+      s.tenant = ?
+      AND s.day >= ?
+      AND s.day < ?
+      AND s.aggregation_level = 0
+      AND (
+        s.module = ?
+        AND s.action = ?
+      )
+    GROUP BY
+      s.module,
+      s.action
+    UNION ALL
+    SELECT
+      s.module AS module,
+      s.action AS ACTION,
+      SUM(s.count) AS n
+    FROM
+      summary_pending s
+    WHERE
+      s.tenant = ?
+      AND s.day >= ?
+      AND s.day < ?
+      AND s.aggregation_level = 0
+      AND (
+        s.module = ?
+        AND s.action = ?
+      )
+    GROUP BY
+      s.module,
+      s.action
+  ) u
 GROUP BY
-  s.module,
-  s.action;
--- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2]
+  module,
+  ACTION;
+-- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2,7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2]
 -- EXPLAIN QUERY PLAN
---   SEARCH s USING INDEX sqlite_autoindex_stat_day_1 (tenant=? AND day>? AND day<?)
+--   CO-ROUTINE u
+--     COMPOUND QUERY
+--       LEFT-MOST SUBQUERY
+--         SEARCH s USING INDEX sqlite_autoindex_stat_day_1 (tenant=? AND day>? AND day<?)
+--       UNION ALL
+--         SEARCH s USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--   SCAN u
+--   USE TEMP B-TREE FOR GROUP BY
 
 -- ConfigurationsRepository.realTimeRowsOfDays (two pairs, configuratorId)
 SELECT
-  s.module AS module,
-  s.action AS ACTION,
-  SUM(s.count) AS n
+  module,
+  ACTION,
+  SUM(n) AS n
 FROM
-  stat_day_label s
-WHERE
-  s.tenant = ?
-  AND s.day >= ?
-  AND s.day < ?
-  AND s.aggregation_level = 0
-  AND (
-    (
-      s.module = ?
-      AND s.action = ?
-    )
-    OR (
-      s.module = ?
-      AND s.action = ?
-    )
-  )
-  AND s.action_label = ?
+  (
+    SELECT
+      s.module AS module,
+      s.action AS ACTION,
+      SUM(s.count) AS n
+    FROM
+      stat_day_label s
+    WHERE
+      s.tenant = ?
+      AND s.day >= ?
+      AND s.day < ?
+      AND s.aggregation_level = 0
+      AND (
+        (
+          s.module = ?
+          AND s.action = ?
+        )
+        OR (
+          s.module = ?
+          AND s.action = ?
+        )
+      )
+      AND s.action_label = ?
+    GROUP BY
+      s.module,
+      s.action
+    UNION ALL
+    SELECT
+      s.module AS module,
+      s.action AS ACTION,
+      SUM(s.count) AS n
+    FROM
+      summary_pending s
+    WHERE
+      s.tenant = ?
+      AND s.day >= ?
+      AND s.day < ?
+      AND s.aggregation_level = 0
+      AND (
+        (
+          s.module = ?
+          AND s.action = ?
+        )
+        OR (
+          s.module = ?
+          AND s.action = ?
+        )
+      )
+      AND s.action_label = ?
+    GROUP BY
+      s.module,
+      s.action
+  ) u
 GROUP BY
-  s.module,
-  s.action;
--- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2,4,2,"sofa-configurator"]
+  module,
+  ACTION;
+-- params: [7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2,4,2,"sofa-configurator",7,"2026-04-20 12:00:00.000","2026-05-20 12:00:00.000",3,2,4,2,"sofa-configurator"]
 -- EXPLAIN QUERY PLAN
---   SEARCH s USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--   CO-ROUTINE u
+--     COMPOUND QUERY
+--       LEFT-MOST SUBQUERY
+--         SEARCH s USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
+--         USE TEMP B-TREE FOR GROUP BY
+--       UNION ALL
+--         SEARCH s USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--         USE TEMP B-TREE FOR GROUP BY
+--   SCAN u
 --   USE TEMP B-TREE FOR GROUP BY
 
 -- ConfigurationsRepository.rolledRows (one pair)

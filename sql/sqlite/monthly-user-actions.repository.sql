@@ -8,20 +8,58 @@ SELECT
   module,
   ACTION,
   SUM(count) AS count,
-  MIN(min_created) AS date
+  MIN(first_created) AS date
 FROM
-  stat_day
-WHERE
-  tenant = ?
-  AND day >= ?
-  AND day < ?
+  (
+    SELECT
+      day,
+      module,
+      ACTION,
+      SUM(count) AS count,
+      MIN(min_created) AS first_created
+    FROM
+      stat_day
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+    GROUP BY
+      day,
+      module,
+      ACTION
+    UNION ALL
+    SELECT
+      day,
+      module,
+      ACTION,
+      SUM(count) AS count,
+      MIN(min_created) AS first_created
+    FROM
+      summary_pending
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+    GROUP BY
+      day,
+      module,
+      ACTION
+  ) s
 GROUP BY
   day,
   module,
   ACTION;
--- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000"]
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000"]
 -- EXPLAIN QUERY PLAN
---   SEARCH stat_day USING INDEX sqlite_autoindex_stat_day_1 (tenant=? AND day>? AND day<?)
+--   CO-ROUTINE s
+--     COMPOUND QUERY
+--       LEFT-MOST SUBQUERY
+--         SEARCH stat_day USING INDEX sqlite_autoindex_stat_day_1 (tenant=? AND day>? AND day<?)
+--       UNION ALL
+--         SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--         USE TEMP B-TREE FOR GROUP BY
+--   SCAN s
+--   USE TEMP B-TREE FOR GROUP BY
 SELECT
   module,
   ACTION,
@@ -65,17 +103,54 @@ SELECT
   module,
   ACTION,
   SUM(count) AS count,
-  MIN(min_created) AS date
+  MIN(first_created) AS date
 FROM
-  stat_day
-WHERE
-  tenant = ?
-  AND module = ?
-  AND ACTION = ?
+  (
+    SELECT
+      day,
+      module,
+      ACTION,
+      SUM(count) AS count,
+      MIN(min_created) AS first_created
+    FROM
+      stat_day
+    WHERE
+      tenant = ?
+      AND module = ?
+      AND ACTION = ?
+    GROUP BY
+      day,
+      module,
+      ACTION
+    UNION ALL
+    SELECT
+      day,
+      module,
+      ACTION,
+      SUM(count) AS count,
+      MIN(min_created) AS first_created
+    FROM
+      summary_pending
+    WHERE
+      tenant = ?
+      AND module = ?
+      AND ACTION = ?
+    GROUP BY
+      day,
+      module,
+      ACTION
+  ) s
 GROUP BY
   day,
   module,
   ACTION;
--- params: [7,3,1]
+-- params: [7,3,1,7,3,1]
 -- EXPLAIN QUERY PLAN
---   SEARCH stat_day USING INDEX sqlite_autoindex_stat_day_1 (tenant=?)
+--   CO-ROUTINE s
+--     COMPOUND QUERY
+--       LEFT-MOST SUBQUERY
+--         SEARCH stat_day USING INDEX sqlite_autoindex_stat_day_1 (tenant=?)
+--       UNION ALL
+--         SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=?)
+--   SCAN s
+--   USE TEMP B-TREE FOR GROUP BY

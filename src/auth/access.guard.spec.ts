@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { BadRequestException, ExecutionContext, ForbiddenException, HttpException, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
 import { loadConfig } from '../config/app-config';
 import { ACCESS_REQUIREMENT, AccessGuard, AccessRequirement, parseTenantId } from './access.guard';
 import { JwtStrategy } from './jwt.strategy';
@@ -104,9 +105,10 @@ describe('AccessGuard', () => {
 
 describe('JwtStrategy.validate (claims → principal)', () => {
   const strategy = new JwtStrategy(loadConfig({}));
+  const noToken = { headers: {} } as unknown as Request;
 
   it('maps sub, rights and the space-separated scope', () => {
-    expect(strategy.validate({ sub: 42, rights: { '2': [TENANT_STATISTICS] }, scope: ' openid  statistics:ingest ' })).toEqual({
+    expect(strategy.validate(noToken, { sub: 42, rights: { '2': [TENANT_STATISTICS] }, scope: ' openid  statistics:ingest ' })).toEqual({
       sub: '42',
       rights: { '2': [TENANT_STATISTICS] },
       scopes: ['openid', INGEST_SCOPE],
@@ -114,7 +116,7 @@ describe('JwtStrategy.validate (claims → principal)', () => {
   });
 
   it('gives a token without rights and scope no rights and no scopes', () => {
-    expect(strategy.validate({ sub: 'x' })).toEqual({ sub: 'x', rights: {}, scopes: [] });
+    expect(strategy.validate(noToken, { sub: 'x' })).toEqual({ sub: 'x', rights: {}, scopes: [] });
   });
 
   it.each([
@@ -124,6 +126,6 @@ describe('JwtStrategy.validate (claims → principal)', () => {
     ['a tenant maps to non-strings', { rights: { '2': [1] } }],
     ['scope is a list', { scope: [INGEST_SCOPE] }],
   ])('rejects a token whose %s (401)', (_what, payload) => {
-    expect(() => strategy.validate(payload)).toThrow(UnauthorizedException);
+    expect(() => strategy.validate(noToken, payload)).toThrow(UnauthorizedException);
   });
 });

@@ -45,6 +45,8 @@ export class JwksKeyStore {
   private pending?: Promise<void>;
   /** Fetches started (successful or not); for tests and logs. */
   fetches = 0;
+  /** Counts the key sets fetched: a token verified against one set is not vouched for by a later one. */
+  generation = 0;
 
   constructor(
     private readonly config: JwksConfig,
@@ -89,6 +91,15 @@ export class JwksKeyStore {
     return key;
   }
 
+  /**
+   * Whether the current set may be used without asking the JWKS server (held, and younger than its
+   * max age): only then may a token verified against it pass without a verification
+   * (JwtStrategy's verified tokens); otherwise every token goes through {@link keyForToken}.
+   */
+  fresh(): boolean {
+    return !!this.set && this.clock.now().getTime() - this.set.fetchedAt < this.config.cacheMaxAgeMs;
+  }
+
   private holds(kid: string): boolean {
     return this.set?.keys.some((k) => k.kid === kid) ?? false;
   }
@@ -102,6 +113,7 @@ export class JwksKeyStore {
     this.pending = this.fetchSet()
       .then((keys) => {
         this.set = { keys: keys.keys, select: createLocalJWKSet(keys), imported: new Map(), fetchedAt: this.clock.now().getTime() };
+        this.generation++;
         this.log.info({ keys: keys.keys.length }, 'JWKS fetched');
       })
       .catch((err: Error) => {

@@ -11,6 +11,8 @@ import { UserActionRepository } from '../ingestion/user-action.repository';
 import { RollupLeaseRepository } from '../rollup/rollup-lease.repository';
 import { RollupRepository } from '../rollup/rollup.repository';
 import { RollupService } from '../rollup/rollup.service';
+import { FoldService } from '../summary/fold.service';
+import { PendingRepository } from '../summary/pending.repository';
 import { SummaryRepository } from '../summary/summary.repository';
 import { SummaryService } from '../summary/summary.service';
 
@@ -24,7 +26,8 @@ export interface CliContextOptions {
 /**
  * What the command-line entry points (rollup, summaries:rebuild, token) and the benchmark's
  * dataset generator take from Nest's container: the same providers as the service, without
- * HTTP — no controllers, guards, rollup schedule, nor the start-up summary check (SummaryModule's
+ * HTTP — no controllers, guards, rollup schedule, fold scheduler (a caller that ingests drains the
+ * fold itself: FoldService.drain), nor the start-up summary check (SummaryModule's
  * ensureZone: `rollup` runs it itself, `summaries:rebuild` rebuilds instead). The database is
  * opened without the per-statement timeout: these passes run long statements on purpose.
  */
@@ -36,6 +39,8 @@ export class CliModule {
     const services = [
       SummaryService,
       SummaryRepository,
+      PendingRepository,
+      FoldService,
       RollupService,
       RollupRepository,
       RollupLeaseRepository,

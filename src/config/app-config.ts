@@ -58,6 +58,17 @@ export class AppConfig {
   configurationLinkBase: string;
   timeZone: string;
   rollup: { dailyAfterDays: number; monthlyAfterDays: number; cron: string; enabled: boolean };
+  /** The summaries' fold (src/summary/fold.service.ts). */
+  fold: {
+    /** Whether this replica folds (FOLD_ENABLED); one replica at a time does, by the fold lease. */
+    enabled: boolean;
+    /** Pending rows claimed per fold transaction (FOLD_BATCH_ROWS). */
+    batchRows: number;
+    /** Time between folds when no ingestion wakes the folder (FOLD_INTERVAL_MS). */
+    intervalMs: number;
+    /** Tests only (FOLD_TEST_PAUSE_AT, refused in production): the fold step where a test process stops for its SIGKILL. */
+    testPauseAt?: string;
+  };
   logLevel: string;
   bodyLimit: string;
   http: {
@@ -271,6 +282,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('ROLLUP_CRON', `must be a cron expression (5 or 6 fields), got "${cron}": ${(err as Error).message}`);
   }
   config.rollup = { dailyAfterDays: daily, monthlyAfterDays: monthly, cron, enabled: bool(env, 'ROLLUP_ENABLED', true) };
+  config.fold = {
+    enabled: bool(env, 'FOLD_ENABLED', true),
+    batchRows: int(env, 'FOLD_BATCH_ROWS', 2000, 1, 50000),
+    intervalMs: int(env, 'FOLD_INTERVAL_MS', 1000, 10, 3600000),
+  };
+  const pauseAt = str(env, 'FOLD_TEST_PAUSE_AT');
+  if (pauseAt !== undefined) {
+    if (config.nodeEnv === 'production') throw new ConfigError('FOLD_TEST_PAUSE_AT', 'is for the crash tests only and refused in production');
+    if (!['claimed', 'summed', 'applied', 'deleted'].includes(pauseAt)) throw new ConfigError('FOLD_TEST_PAUSE_AT', `must be one of claimed, summed, applied, deleted, got "${pauseAt}"`);
+    config.fold.testPauseAt = pauseAt;
+  }
 
   const level = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(level)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);

@@ -1,6 +1,6 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
-import { Database } from '../database/database.service';
+import { Database, GaleraState } from '../database/database.service';
 import { ApiErrors, ApiJsonResponse, ApiNotModified, ApiRoute } from '../openapi/api-docs.decorators';
 
 export class LiveDto {
@@ -33,16 +33,26 @@ export class HealthController {
   @ApiRoute({
     operationId: 'getReadiness',
     summary: 'Readiness: the database answers',
-    description: 'Pings the database; 503 while it does not answer. For a readiness probe.',
+    description:
+      'Pings the database; 503 while it does not answer. On a MariaDB Galera node, also 503 while the node is not ready, ' +
+      'Primary and Synced (wsrep_ready, wsrep_cluster_status, wsrep_local_state), so a load balancer takes this replica out. For a readiness probe.',
   })
-  @ApiJsonResponse(200, 'The database answers', ReadyDto)
+  @ApiJsonResponse(200, 'The database answers (and takes writes)', ReadyDto)
   @ApiNotModified()
-  @ApiErrors({ 503: 'The database does not answer (or the request did not complete within REQUEST_TIMEOUT_MS); retry later' })
+  @ApiErrors({
+    503: 'The database does not answer, or its Galera node is not Primary and Synced (or the request did not complete within REQUEST_TIMEOUT_MS); retry later',
+  })
   async ready(): Promise<ReadyDto> {
+    let galera: GaleraState | undefined;
     try {
-      await this.db.ping();
+      galera = await this.db.galeraState();
     } catch {
       throw new ServiceUnavailableException('The database does not answer');
+    }
+    if (galera && !galera.synced) {
+      throw new ServiceUnavailableException(
+        `The database node is not ready for writes (wsrep_ready=${galera.ready}, wsrep_cluster_status=${galera.clusterStatus}, wsrep_local_state=${galera.localState} ${galera.localStateComment})`,
+      );
     }
     return { status: 'ok', database: this.db.dialect };
   }

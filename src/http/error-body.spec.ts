@@ -1,6 +1,7 @@
 import { BadRequestException, HttpException, ServiceUnavailableException } from '@nestjs/common';
 import express from 'express';
 import request from 'supertest';
+import { QueryFailedError } from 'typeorm';
 import { errorBody, replyError, toErrorBody } from './error-body';
 
 describe('toErrorBody', () => {
@@ -41,6 +42,21 @@ describe('toErrorBody', () => {
     });
     // An http-errors object that must not be exposed (5xx or expose: false) is an internal error.
     expect(toErrorBody({ status: 400, expose: false }, 'r9').body.statusCode).toBe(500);
+  });
+
+  it('answers 503 (never 500) for a write conflict that outlived its retries: deadlock / Galera certification (1213), lock wait (1205), node not ready (1047)', () => {
+    for (const [code, errno] of [
+      ['ER_LOCK_DEADLOCK', 1213],
+      ['ER_LOCK_WAIT_TIMEOUT', 1205],
+    ] as const) {
+      const err = new QueryFailedError('COMMIT', [], Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), { code, errno }));
+      expect(toErrorBody(err, 'r3')).toEqual({
+        body: { statusCode: 503, error: 'Service Unavailable', message: 'The database is busy with conflicting writes; retry later (request id r3)' },
+        log: true,
+      });
+    }
+    const notReady = new QueryFailedError('SELECT 1', [], Object.assign(new Error('WSREP has not yet prepared node for application use'), { code: 'ER_UNKNOWN_COM_ERROR', errno: 1047 }));
+    expect(toErrorBody(notReady, 'r4').body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: 'The database is unavailable; retry later (request id r4)' });
   });
 });
 

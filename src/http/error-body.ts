@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { isDatabaseUnavailable } from '../database/errors';
+import { isDatabaseUnavailable, isRetryableConflict } from '../database/errors';
 
 /**
  * The one shape and the one writer of every error answer (docs/api.md, "Errors"): the exception
@@ -52,6 +52,11 @@ export function toErrorBody(exception: unknown, requestId: string): MappedError 
   }
   if (isDatabaseUnavailable(exception)) {
     return { body: errorBody(503, `The database is unavailable; retry later (request id ${requestId})`), log: true };
+  }
+  if (isRetryableConflict(exception)) {
+    // Concurrent writes to the same rows outlived the transaction's retries (Database.transaction):
+    // nothing was stored, and the same request sent again succeeds.
+    return { body: errorBody(503, `The database is busy with conflicting writes; retry later (request id ${requestId})`), log: true };
   }
   return { body: errorBody(500, `Internal server error (request id ${requestId})`), log: true };
 }

@@ -107,6 +107,34 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly foldPendingRows = new Gauge({
+    name: 'statistics_fold_pending_rows',
+    help: 'Summary deltas committed by ingestion and not folded into the summary tables yet (all tenants; NaN: the database did not answer); computed at scrape time',
+    registers: [this.registry],
+  });
+  readonly foldOldestPendingAge = new Gauge({
+    name: 'statistics_fold_oldest_pending_age_seconds',
+    help: 'Seconds since the oldest pending summary delta was committed (0: none pending; NaN: the database did not answer); computed at scrape time',
+    registers: [this.registry],
+  });
+  readonly foldDuration = new Histogram({
+    name: 'statistics_fold_duration_seconds',
+    help: 'Fold transactions of this process (claim, add to the summary tables, delete), by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly foldRows = new Counter({
+    name: 'statistics_fold_rows_total',
+    help: 'Pending summary deltas folded into the summary tables by this process',
+    registers: [this.registry],
+  });
+  readonly foldLeaseHeld = new Gauge({
+    name: 'statistics_fold_lease_held',
+    help: '1 while this process holds the fold lease (it is the replica that folds), else 0',
+    registers: [this.registry],
+  });
+
   readonly dbConnectionsInUse = new Gauge({
     name: 'statistics_db_pool_connections_in_use',
     help: 'Pooled database connections lent out now, by pool (SQLite: 1 while a unit of work runs on its single connection)',
@@ -135,6 +163,8 @@ export class Metrics {
     for (const kind of ['read', 'export'] as const) this.replicaFallbacks.inc({ kind }, 0);
     this.rollupLastSuccess.set(0);
     this.rollupLeaseHeld.set(0);
+    this.foldRows.inc(0);
+    this.foldLeaseHeld.set(0);
   }
 
   /** One finished HTTP request; an ingestion request answered 4xx also counts as a refused batch. */

@@ -1,6 +1,7 @@
 import { applyDecorators, Type } from '@nestjs/common';
 import { ApiExtraModels, ApiOperation, ApiParam, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import type { HeaderObject, ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { XLSX_MEDIA_TYPE } from '../statistics/output/xlsx';
 
 /**
  * The OpenAPI side of the HTTP surface, in one place: the error body, the headers, and one
@@ -80,7 +81,7 @@ export const HEADERS = {
   csvAttachment: {
     'Content-Disposition': {
       description:
-        'Only with `text/csv`: `attachment; filename="tenant-<id>-<route>-<from>_<to>.csv"` (instants as `2021-07-21T000000Z`)',
+        'Only with `text/csv` or XLSX: `attachment; filename="tenant-<id>-<route>-<from>_<to>.csv"` (`.xlsx` for XLSX; instants as `2021-07-21T000000Z`)',
       required: false,
       schema: { type: 'string', example: 'attachment; filename="tenant-1-userActionsAggregated-2026-05-01T000000Z_2026-06-01T000000Z.csv"' },
     },
@@ -94,7 +95,11 @@ const ERROR_EXAMPLES: Record<ErrorStatus, { statusCode: number; error: string; m
   400: { statusCode: 400, error: 'Bad Request', message: 'limit must be at most 10000' },
   401: { statusCode: 401, error: 'Unauthorized', message: 'Invalid or missing bearer token (No auth token)' },
   403: { statusCode: 403, error: 'Forbidden', message: 'This token lacks the right TENANT_STATISTICS for tenant 2' },
-  406: { statusCode: 406, error: 'Not Acceptable', message: 'Accept allows neither application/json nor text/csv (or use ?format=csv|json)' },
+  406: {
+    statusCode: 406,
+    error: 'Not Acceptable',
+    message: 'Accept allows none of application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (or use ?format=csv|json|xlsx)',
+  },
   413: { statusCode: 413, error: 'Payload Too Large', message: 'Request body is larger than the accepted limit (BODY_LIMIT)' },
   429: { statusCode: 429, error: 'Too Many Requests', message: 'Too many concurrent CSV exports for tenant 1: 2 running, the limit is 2 (EXPORT_MAX_CONCURRENT_PER_TENANT); retry after 10 s' },
   500: { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error (request id 6f1c…)' },
@@ -170,8 +175,9 @@ export function ApiReadRoute(docs: ReadRouteDocs): MethodDecorator & ClassDecora
       ...docs,
       description:
         `${docs.description}\n\n` +
-        'JSON (`application/json`) by default; CSV (`text/csv`, a download) with `Accept: text/csv` or `?format=csv`. ' +
-        `CSV header line: \`${csvHeader}\`.`,
+        'JSON (`application/json`) by default; CSV (`text/csv`, a download) with `Accept: text/csv` or `?format=csv` ' +
+        '(`csvBom=true` adds a UTF-8 byte-order mark, `csvDelimiter=semicolon` separates with `;`); XLSX (one typed worksheet, a download) ' +
+        `with \`Accept: ${XLSX_MEDIA_TYPE}\` or \`?format=xlsx\`. CSV header line: \`${csvHeader}\`.`,
     }),
     ApiTenantIdParam(),
     ApiResponse({
@@ -182,17 +188,22 @@ export function ApiReadRoute(docs: ReadRouteDocs): MethodDecorator & ClassDecora
     ApiExtraModels(docs.json),
     ApiResponse({
       status: 200,
-      description: `The entries, as JSON or as CSV (header line \`${csvHeader}\`; strings double-quoted, numbers bare, \`\\n\` line ends)`,
+      description:
+        `The entries, as JSON, as CSV (header line \`${csvHeader}\`; strings double-quoted, numbers bare, \`\\n\` line ends) ` +
+        'or as XLSX (the same columns in one worksheet: numbers as number cells, instants as date-time cells in STATISTICS_TIME_ZONE named in their header, text as text; header row frozen)',
       headers: { ...HEADERS.requestId, ...HEADERS.readCache, ...HEADERS.csvAttachment },
       content: {
         'application/json': { schema: { $ref: getSchemaPath(docs.json) }, example: docs.jsonExample },
         'text/csv': { schema: { type: 'string', description: `CSV with the header line ${csvHeader}` }, example: docs.csvExample },
+        [XLSX_MEDIA_TYPE]: { schema: { type: 'string', format: 'binary', description: `An XLSX workbook, one worksheet, header row ${csvHeader}` } },
       },
     }),
     ApiErrors({
-      400: 'A bad or unknown query parameter, or a bad tenant id (the message names it)',
-      406: 'The Accept header allows neither application/json nor text/csv (and no ?format=)',
-      429: 'CSV only: too many concurrent CSV exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT)',
+      400:
+        'A bad or unknown query parameter (`format`, `csvBom`, `csvDelimiter` included), or a bad tenant id (the message names it); ' +
+        'XLSX: more rows than one worksheet holds (1,048,575 below the header; narrow the range or ask for CSV)',
+      406: 'The Accept header allows none of application/json, text/csv, the XLSX type (and no ?format=)',
+      429: 'CSV and XLSX only: too many concurrent exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT)',
     }),
   );
 }

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, chromium, Locator, Page, Response } from 'playwright-core';
@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/app-config';
 import { DEMO_TENANT } from '../../src/demo/demo-data.service';
 import { API } from '../support/client-core';
 import { ServiceProcess, stopAllServices } from '../support/service-process';
+import { readWithExcelJs } from '../support/xlsx';
 
 /**
  * Issue 11 item 6: Swagger UI works on the first click. The compiled service runs as `npm start`
@@ -14,7 +15,8 @@ import { ServiceProcess, stopAllServices } from '../support/service-process';
  * `chromium`, driven by playwright-core) opens /docs, clicks Authorize, pastes the token the start
  * banner printed, and for every operation of the document: expands it, "Try it out", Execute with
  * the pre-filled values — then the status shown in the UI's live response and the answer are
- * asserted. The read routes also run once with the "text/csv" media type. Afterwards the database
+ * asserted. The read routes also run once with the "text/csv" media type, and useractions once with
+ * the XLSX type (the download read back with exceljs's reader). Afterwards the database
  * is checked: the demo catalog and demo users are unchanged, nothing stored looks like a Swagger
  * placeholder. Results (results.json) and a screenshot of every operation after its Execute go to
  * a temp dir (printed at the end).
@@ -40,18 +42,22 @@ interface Answer {
   status: number;
   contentType: string;
   text: string;
+  /** The body's bytes (an XLSX download). */
+  bytes: Buffer;
   url: string;
 }
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 interface Operation {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path below /v2/statistics, as the document has it. */
   path: string;
   /** The response media type to pick in the UI (the "Media type" select that controls Accept). */
-  mediaType?: 'text/csv';
+  mediaType?: 'text/csv' | typeof XLSX;
   status: number;
   /** What makes the answer meaningful; returns the problem, or undefined when it is fine. */
-  check: (a: Answer) => string | undefined;
+  check: (a: Answer) => string | undefined | Promise<string | undefined>;
 }
 
 const json = (a: Answer): any => JSON.parse(a.text);
@@ -69,6 +75,16 @@ function csvRows(a: Answer, header: RegExp): string | undefined {
   const lines = a.text.split('\n');
   if (!header.test(lines[0])) return `first line ${JSON.stringify(lines[0])} is not the CSV header`;
   return lines.length < 2 ? 'no data row (the demo tenant has data)' : undefined;
+}
+
+/** An XLSX download read back (exceljs's reader): its header row and at least one row of the demo tenant. */
+async function xlsxRows(a: Answer, header: string[]): Promise<string | undefined> {
+  if (a.contentType !== XLSX) return `content-type is ${a.contentType}, not XLSX`;
+  const { rows } = await readWithExcelJs(a.bytes);
+  if (JSON.stringify(rows[0]?.slice(0, header.length)) !== JSON.stringify(header)) return `header row ${JSON.stringify(rows[0])} is not ${JSON.stringify(header)}`;
+  if (rows.length < 2) return 'no data row (the demo tenant has data)';
+  const foreign = rows.slice(1).filter((r) => r[2] !== DEMO_TENANT);
+  return foreign.length ? `${foreign.length} rows are not tenant ${DEMO_TENANT}` : undefined;
 }
 
 const OPERATIONS: Operation[] = [
@@ -90,6 +106,7 @@ const OPERATIONS: Operation[] = [
   },
   { method: 'GET', path: '/tenants/{id}/useractions', status: 200, check: (a) => demoRows(json(a).userActions, 'userActions') },
   { method: 'GET', path: '/tenants/{id}/useractions', mediaType: 'text/csv', status: 200, check: (a) => csvRows(a, /^"module","action","tenant","count"/) },
+  { method: 'GET', path: '/tenants/{id}/useractions', mediaType: XLSX, status: 200, check: (a) => xlsxRows(a, ['module', 'action', 'tenant', 'count', 'month', 'year']) },
   {
     method: 'GET',
     path: '/tenants/{id}/userActionsAggregated',
@@ -102,6 +119,27 @@ const OPERATIONS: Operation[] = [
     mediaType: 'text/csv',
     status: 200,
     check: (a) => csvRows(a, /^"module","action","tenant","count"/),
+  },
+  {
+    method: 'GET',
+    path: '/tenants/{id}/userActionsSeries',
+    status: 200,
+    check: (a) => {
+      // Pre-filled: the current month by day, compared with the month before (compare's example).
+      const b = json(a);
+      const problem = demoRows(b.series, 'series');
+      if (problem) return problem;
+      if (!b.meta?.comparison || b.meta.buckets?.length < 28) return `no comparison or too few buckets: ${a.text.slice(0, 300)}`;
+      const counted = b.series.reduce((n: number, s: { total: number; comparison: { total: number } }) => n + s.total + s.comparison.total, 0);
+      return counted > 0 ? undefined : 'every bucket is empty (the demo tenant has data)';
+    },
+  },
+  {
+    method: 'GET',
+    path: '/tenants/{id}/userActionsSeries',
+    mediaType: 'text/csv',
+    status: 200,
+    check: (a) => csvRows(a, /^"bucketStart","bucket","module","action","tenant","count","comparisonBucketStart","comparisonCount"$/),
   },
   {
     method: 'GET',
@@ -212,7 +250,7 @@ describe('Swagger UI on the demo data: Execute with the pre-filled values of eve
     if (at < 0 || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) throw new Error(`no development token in the start banner:\n${svc.output()}`);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     await page.goto(`${svc.baseUrl}/docs`);
     await page.locator('.opblock').first().waitFor();
@@ -275,9 +313,17 @@ describe('Swagger UI on the demo data: Execute with the pre-filled values of eve
     const answer: Answer = {
       status: response.status(),
       contentType: response.headers()['content-type'] ?? '',
-      text: await response.text(),
+      text: '',
+      bytes: await response.body(),
       url: response.url(),
     };
+    if (answer.contentType === XLSX) {
+      // The file as a user gets it: the "Download file" link Swagger UI shows under the response.
+      const link = block.locator('.live-responses-table a[download]').first();
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      answer.bytes = readFileSync(await download.path());
+      answer.text = `(${answer.bytes.length} bytes of XLSX, downloaded as ${download.suggestedFilename()})`;
+    } else answer.text = answer.bytes.toString('utf8');
     result.status = answer.status;
     result.url = answer.url.slice(svc.baseUrl.length);
     // The status as the UI shows it in its live response.
@@ -290,7 +336,7 @@ describe('Swagger UI on the demo data: Execute with the pre-filled values of eve
     else if (answer.status !== op.status) problem = `answered ${answer.status}, expected ${op.status}`;
     else {
       try {
-        problem = op.check(answer);
+        problem = await op.check(answer);
       } catch (err) {
         problem = `unreadable answer (${(err as Error).message}): ${answer.text.slice(0, 200)}`;
       }

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { OpenAPIBackend } from 'openapi-backend';
 import type { Middleware } from 'openapi-fetch';
 import type { OpenAPIV3 } from 'openapi-types';
+import { readWithExcelJs } from '../support/xlsx';
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** The committed contract, as other teams read it. */
 export const OPENAPI_PATH = join(process.cwd(), 'openapi.json');
@@ -100,6 +103,17 @@ export class Conformance {
       const header = typeof example === 'string' ? example.split('\n')[0] : undefined;
       if (!header) errors.push(`${where}: text/csv is documented without an example header line`);
       else if (!body.split('\n')[0].startsWith(header)) errors.push(`${where}: CSV header ${body.split('\n')[0]} does not start with ${header}`);
+    } else if (mediaType === XLSX_TYPE) {
+      // The workbook's header row: the documented CSV header's labels (instants name their zone).
+      const example = content['text/csv']?.example;
+      const labels: string[] | undefined = typeof example === 'string' ? JSON.parse(`[${example.split('\n')[0]}]`) : undefined;
+      const bytes = Buffer.from(await response.clone().arrayBuffer());
+      if (!bytes.subarray(0, 4).equals(Buffer.from('PK\x03\x04', 'latin1'))) errors.push(`${where}: the XLSX body is not a ZIP file`);
+      else if (!labels) errors.push(`${where}: XLSX is documented without a CSV example header line to compare with`);
+      else {
+        const first = (await readWithExcelJs(bytes)).rows[0]?.map((v) => String(v).replace(/ \([A-Za-z_/+-]+\)$/, '')) ?? [];
+        if (JSON.stringify(first.slice(0, labels.length)) !== JSON.stringify(labels)) errors.push(`${where}: XLSX header row ${JSON.stringify(first)} does not start with ${JSON.stringify(labels)}`);
+      }
     }
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => {
@@ -134,7 +148,7 @@ export class Conformance {
     const out = new Map<string, Set<string>>();
     for (const o of this.observed) {
       const set = out.get(o.operationId) ?? new Set<string>();
-      set.add(o.mediaType === 'text/csv' ? `${o.status} csv` : String(o.status));
+      set.add(o.mediaType === 'text/csv' ? `${o.status} csv` : o.mediaType === XLSX_TYPE ? `${o.status} xlsx` : String(o.status));
       out.set(o.operationId, set);
     }
     return out;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readWithExcelJs } from '../support/xlsx';
 import { AddressInfo } from 'node:net';
 import { ExportLimiter } from '../../src/statistics/output/export-limiter';
 import { createStatisticsClient, StatisticsClient, UserActionEvent } from '../support/api-client';
@@ -170,6 +171,12 @@ describe('the service answers as openapi.json says (typed client, every route)',
       const csv = await reader.GET('/v2/statistics/tenants/{id}/useractions', { params: { path: { id: 1 }, query: { format: 'csv' } }, parseAs: 'text' });
       expect(csv.data).toBe('"module","action","tenant","count","month","year"\n3,1,1,2,5,2026\n3,303,1,1,5,2026');
       expect(csv.response.headers.get('content-disposition')).toBe('attachment; filename="tenant-1-useractions-all.csv"');
+      const xlsx = await reader.GET('/v2/statistics/tenants/{id}/useractions', { params: { path: { id: 1 }, query: { format: 'xlsx' } }, parseAs: 'arrayBuffer' });
+      expect(xlsx.response.headers.get('content-disposition')).toBe('attachment; filename="tenant-1-useractions-all.xlsx"');
+      expect((await readWithExcelJs(xlsx.data)).rows.slice(1)).toEqual([
+        [3, 1, 1, 2, 5, 2026],
+        [3, 303, 1, 1, 5, 2026],
+      ]);
       const bad = await reader.GET('/v2/statistics/tenants/{id}/useractions', { params: { path: { id: 1 }, query: { action: 1 } } });
       expect(bad.response.status).toBe(400);
       expect((await anonymous.GET('/v2/statistics/tenants/{id}/useractions', id1)).response.status).toBe(401);
@@ -193,6 +200,16 @@ describe('the service answers as openapi.json says (typed client, every route)',
         parseAs: 'text',
       });
       expect(csv.data).toBe('"module","action","tenant","count","aggregationLevel","country"\n3,1,1,1,0,"AT"\n3,1,1,1,0,"DE"\n3,303,1,1,0,""');
+      const xlsx = await reader.GET('/v2/statistics/tenants/{id}/userActionsAggregated', {
+        params: { path: { id: 1 }, query: { aggregations: ['country'] } },
+        headers: { Accept: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+        parseAs: 'arrayBuffer',
+      });
+      expect((await readWithExcelJs(xlsx.data)).rows.slice(1)).toEqual([
+        [3, 1, 1, 1, 0, 'AT'],
+        [3, 1, 1, 1, 0, 'DE'],
+        [3, 303, 1, 1, 0, null],
+      ]);
       const top = await reader.GET('/v2/statistics/tenants/{id}/userActionsAggregated', {
         params: { path: { id: 1 }, query: { aggregations: ['country'], orderBy: 'count', limit: 1, offset: 1, other: true } },
       });
@@ -214,6 +231,48 @@ describe('the service answers as openapi.json says (typed client, every route)',
       expect(busy.response.status).toBe(429);
     });
 
+    it('userActionsSeries: 200 JSON, CSV and XLSX, 400, 401, 403, 406, 429', async () => {
+      const range = { from: '2026-05-20T06:00:00.000Z', to: '2026-05-20T10:00:00.000Z', interval: 'hour' as const };
+      const { data } = await reader.GET('/v2/statistics/tenants/{id}/userActionsSeries', {
+        params: { path: { id: 1 }, query: { ...range, aggregations: ['country'], compare: 'previousPeriod' } },
+      });
+      const zero = { total: 0, counts: [0, 0, 0, 0] };
+      expect(data?.series).toEqual([
+        { module: 3, action: 1, tenant: 1, country: 'AT', total: 1, counts: [0, 1, 0, 0], comparison: zero, change: { delta: 1, pct: null } },
+        { module: 3, action: 1, tenant: 1, country: 'DE', total: 1, counts: [0, 0, 1, 0], comparison: zero, change: { delta: 1, pct: null } },
+        { module: 3, action: 303, tenant: 1, country: null, total: 1, counts: [0, 0, 0, 1], comparison: zero, change: { delta: 1, pct: null } },
+      ]);
+      expect(data?.meta.buckets.map((b) => b.label)).toEqual(['2026-05-20T06', '2026-05-20T07', '2026-05-20T08', '2026-05-20T09']);
+      expect(data?.meta.comparison?.from).toBe('2026-05-20T02:00:00.000Z');
+      const top = await reader.GET('/v2/statistics/tenants/{id}/userActionsSeries', {
+        params: { path: { id: 1 }, query: { ...range, aggregations: ['country'], orderBy: 'count', limit: 1, other: true } },
+      });
+      expect([top.data?.meta.total, top.data?.meta.other]).toEqual([3, { groups: 2, total: 2, counts: [0, 0, 1, 1] }]);
+      const csv = await reader.GET('/v2/statistics/tenants/{id}/userActionsSeries', { params: { path: { id: 1 }, query: { ...range, module: 3, actions: [303], format: 'csv' } }, parseAs: 'text' });
+      expect(csv.data?.split('\n')).toEqual([
+        '"bucketStart","bucket","module","action","tenant","count"',
+        '"2026-05-20T06:00:00.000Z","2026-05-20T06",3,303,1,0',
+        '"2026-05-20T07:00:00.000Z","2026-05-20T07",3,303,1,0',
+        '"2026-05-20T08:00:00.000Z","2026-05-20T08",3,303,1,0',
+        '"2026-05-20T09:00:00.000Z","2026-05-20T09",3,303,1,1',
+      ]);
+      const xlsx = await reader.GET('/v2/statistics/tenants/{id}/userActionsSeries', { params: { path: { id: 1 }, query: { ...range, module: 3, actions: [303], format: 'xlsx' } }, parseAs: 'arrayBuffer' });
+      expect((await readWithExcelJs(xlsx.data)).rows.slice(1).map((r) => r.slice(1))).toEqual([
+        ['2026-05-20T06', 3, 303, 1, 0],
+        ['2026-05-20T07', 3, 303, 1, 0],
+        ['2026-05-20T08', 3, 303, 1, 0],
+        ['2026-05-20T09', 3, 303, 1, 1],
+      ]);
+      const bad = await reader.GET('/v2/statistics/tenants/{id}/userActionsSeries', { params: { path: { id: 1 }, query: { ...range, from: '2026-01-01T00:00:00.000Z' } } });
+      expect([bad.response.status, bad.error?.message]).toEqual([400, 'interval=hour can serve from 2026-04-20T00:00:00.000Z on (rows before it may be daily (ROLLUP_DAILY_AFTER_DAYS)): use a later from or a coarser interval']);
+      expect((await anonymous.GET('/v2/statistics/tenants/{id}/userActionsSeries', id1)).response.status).toBe(401);
+      expect((await tenant2.GET('/v2/statistics/tenants/{id}/userActionsSeries', id1)).response.status).toBe(403);
+      expect((await reader.GET('/v2/statistics/tenants/{id}/userActionsSeries', { ...id1, headers: { Accept: 'text/html' } })).response.status).toBe(406);
+      exportsBusy();
+      const busy = await reader.GET('/v2/statistics/tenants/{id}/userActionsSeries', { params: { path: { id: 1 }, query: { format: 'csv' } }, parseAs: 'text' });
+      expect(busy.response.status).toBe(429);
+    });
+
     it('configurations: 200 JSON (part list, plan ids) and CSV, 400, 401, 403, 406, 429', async () => {
       const { data } = await reader.GET('/v2/statistics/tenants/{id}/configurations', id1);
       const plan = data?.tenantConfigurationStatistics.find((c) => c.action === 'Save_Plan');
@@ -225,6 +284,8 @@ describe('the service answers as openapi.json says (typed client, every route)',
       expect(page.data?.tenantConfigurationStatistics.map((c) => c.action)).toEqual(['View']);
       const csv = await reader.GET('/v2/statistics/tenants/{id}/configurations', { params: { path: { id: 1 }, query: { format: 'csv' } }, parseAs: 'text' });
       expect(csv.data?.split('\n')).toHaveLength(4);
+      const xlsx = await reader.GET('/v2/statistics/tenants/{id}/configurations', { params: { path: { id: 1 }, query: { format: 'xlsx' } }, parseAs: 'arrayBuffer' });
+      expect((await readWithExcelJs(xlsx.data)).rows).toHaveLength(4);
       const bad = await reader.GET('/v2/statistics/tenants/{id}/configurations', { params: { path: { id: 1 }, query: { limit: 0 } } });
       expect([bad.response.status, bad.error?.message]).toEqual([400, 'limit must be at least 1']);
       expect((await anonymous.GET('/v2/statistics/tenants/{id}/configurations', id1)).response.status).toBe(401);
@@ -263,7 +324,7 @@ describe('coverage', () => {
     const matrix = conformance.matrix();
     const shown = [...matrix].map(([op, statuses]) => `${op}: ${[...statuses].sort().join(', ')}`).join('\n');
     console.log(`statuses × routes validated against openapi.json:\n${shown}`);
-    const read = ['200', '200 csv', '400', '401', '403', '406', '429'];
+    const read = ['200', '200 csv', '200 xlsx', '400', '401', '403', '406', '429'];
     const readWith = (...more: string[]) => [...read, ...more].sort();
     expect(Object.fromEntries([...matrix].map(([op, s]) => [op, [...s].sort()]))).toEqual({
       getLiveness: ['200', '304'],
@@ -275,6 +336,7 @@ describe('coverage', () => {
       ingestUserActions: ['202', '400', '401', '403', '413'],
       listUserActions: readWith('304', '500'),
       getUserActionsAggregated: read,
+      getUserActionsSeries: read,
       listConfigurations: read,
     });
     const operations = Object.values(conformance.document.paths).flatMap((item) => [item?.get, item?.put, item?.post, item?.delete]);

@@ -85,7 +85,7 @@ describe('Swagger UI pre-filled values on the demo data', () => {
   it('every operation answers 2xx, both times', () => {
     const statuses = Object.fromEntries([...results].map(([k, r]) => [k, r.status]));
     for (const [key, status] of Object.entries(statuses)) expect({ key, status: status >= 200 && status < 300 }).toEqual({ key, status: true });
-    expect(Object.keys(statuses)).toHaveLength(20);
+    expect(Object.keys(statuses)).toHaveLength(22);
   });
 
   it('the read routes return the demo tenant’s data', () => {
@@ -96,6 +96,11 @@ describe('Swagger UI pre-filled values on the demo data', () => {
     };
     expect(list('listUserActions#1', 'userActions').length).toBeGreaterThan(0);
     expect(list('getUserActionsAggregated#1', 'userActions').length).toBeGreaterThan(0);
+    // The series: the current month by day against the month before, with rows on both sides.
+    const series = list('getUserActionsSeries#1', 'series');
+    expect(series.length).toBeGreaterThan(0);
+    const counted = JSON.stringify(series).match(/"total":\d+/g) ?? [];
+    expect(counted.reduce((n, m) => n + Number(m.slice(8)), 0)).toBeGreaterThan(0);
     expect(list('listConfigurations#1', 'tenantConfigurationStatistics').length).toBeGreaterThan(0);
   });
 

@@ -46,7 +46,10 @@ describe('Prometheus metrics (GET /metrics)', () => {
   let db: Database;
 
   beforeAll(async () => {
-    t = await TestApp.create({ now: NOW, env: { EXPORT_MAX_CONCURRENT_PER_TENANT: '1' } });
+    // The folder off: its drains (woken by each ingestion and every FOLD_INTERVAL_MS) take a pooled
+    // connection at moments of their own, and the pool gauges here count exactly what the test holds.
+    // Answers do not need it (reads add the pending rows); 'the fold in the metrics' covers the fold.
+    t = await TestApp.create({ now: NOW, env: { EXPORT_MAX_CONCURRENT_PER_TENANT: '1', FOLD_ENABLED: 'false' } });
     db = t.app.get(Database);
   });
   beforeEach(async () => {
@@ -74,6 +77,11 @@ describe('Prometheus metrics (GET /metrics)', () => {
       'statistics_db_pool_connections_in_use',
       'statistics_db_pool_waiting',
       'statistics_db_replica_fallbacks_total',
+      'statistics_fold_duration_seconds',
+      'statistics_fold_lease_held',
+      'statistics_fold_oldest_pending_age_seconds',
+      'statistics_fold_pending_rows',
+      'statistics_fold_rows_total',
       DURATION,
       'statistics_http_requests_in_flight',
       'statistics_ingest_batches_refused_total',
@@ -338,6 +346,36 @@ describe('METRICS_ENABLED=false', () => {
       const delta = (kind: string) => after.value('statistics_db_replica_fallbacks_total', { kind }) - before.value('statistics_db_replica_fallbacks_total', { kind });
       expect(delta('read')).toBe(3);
       expect(delta('export')).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('the fold in the metrics', () => {
+  it('pending rows and their age while nothing folds; rows folded and none pending after the fold', async () => {
+    const t = await TestApp.create({ now: NOW, env: { FOLD_ENABLED: 'false' } });
+    try {
+      // Three events of three summary keys (the third differs by country), one key twice.
+      await ingest(t, TENANT, [
+        { module: 3, action: 1, created: '2026-05-20T09:10:00.000Z', country: 'AT' },
+        { module: 3, action: 1, created: '2026-05-20T09:20:00.000Z', country: 'AT' },
+        { module: 3, action: 2, created: '2026-05-20T09:30:00.000Z', country: 'AT' },
+        { module: 3, action: 2, created: '2026-05-20T09:40:00.000Z', country: 'DE' },
+      ]);
+      // The batch was sent with the clock at its newest event (ingestAll walks the clock): queued then; scraped 90 s later.
+      t.clock.set(new Date(Date.parse('2026-05-20T09:40:00.000Z') + 90_000));
+      const before = await scrape(t);
+      expect(before.value('statistics_fold_pending_rows')).toBe(3);
+      expect(before.value('statistics_fold_oldest_pending_age_seconds')).toBe(90);
+      expect(before.value('statistics_fold_lease_held')).toBe(0);
+      await t.fold();
+      const after = await scrape(t);
+      expect(after.value('statistics_fold_pending_rows')).toBe(0);
+      expect(after.value('statistics_fold_oldest_pending_age_seconds')).toBe(0);
+      expect(after.value('statistics_fold_rows_total') - before.value('statistics_fold_rows_total')).toBe(3);
+      expect(after.histogram('statistics_fold_duration_seconds', { outcome: 'done' }).count).toBeGreaterThanOrEqual(1);
+      expectNoIdentifiers(after);
     } finally {
       await t.close();
     }

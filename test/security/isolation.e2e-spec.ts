@@ -206,12 +206,17 @@ describe('tenant isolation (OWASP API1)', () => {
 
   /** B's rows in every tenant-scoped table, and B's snapshot of conf:b-secret-1: must never move. */
   async function bState(): Promise<Record<string, number | string>> {
+    // Folded first: the fold moves B's rows between summary_pending and the summary tables, which is not a change of B's data.
+    await t.fold();
     const [snap] = await t.dataSource.query('SELECT thumbnail FROM configuration_snapshot WHERE tenant = ? AND configuration_id = ?', [B, 'conf:b-secret-1']);
     return {
       user_action: await count(t, 'user_action', B),
+      summary_pending: await count(t, 'summary_pending', B),
       stat_day: await count(t, 'stat_day', B),
+      stat_hour: await count(t, 'stat_hour', B),
       stat_day_cd: await count(t, 'stat_day_cd', B),
       stat_day_label: await count(t, 'stat_day_label', B),
+      stat_day_lc: await count(t, 'stat_day_lc', B),
       stat_day_lcd: await count(t, 'stat_day_lcd', B),
       configuration_snapshot: await count(t, 'configuration_snapshot', B),
       thumbnail: snap.thumbnail,
@@ -263,6 +268,11 @@ describe('tenant isolation (OWASP API1)', () => {
         run: (headers, tenant) => call(t, 'GET', `${API}/tenants/${tenant}/${route}?${range}`, { headers: { ...headers, Accept: format === 'csv' ? 'text/csv' : 'application/json' } }),
       })),
     ),
+    ...(['json', 'csv'] as const).map((format) => ({
+      name: `GET userActionsSeries (${format})`,
+      run: (headers: Record<string, string>, tenant: number) =>
+        call(t, 'GET', `${API}/tenants/${tenant}/userActionsSeries?${range}&interval=month&compare=previousYear`, { headers: { ...headers, Accept: format === 'csv' ? 'text/csv' : 'application/json' } }),
+    })),
     {
       name: 'POST useractions',
       post: true,

@@ -132,7 +132,7 @@ describe('compression (gzip, br)', () => {
     expect(bad.status).toBe(400);
     expect(bad.headers['content-encoding']).toBeUndefined();
     expect(bad.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(JSON.parse(bad.body.toString('utf8'))).toEqual({ statusCode: 400, error: 'Bad Request', message: 'format must be one of: csv, json' });
+    expect(JSON.parse(bad.body.toString('utf8'))).toEqual({ statusCode: 400, error: 'Bad Request', message: 'format must be one of: csv, json, xlsx' });
   });
 
   /** Starts a gzip CSV export; resolves at its first decompressed bytes with the client paused. */

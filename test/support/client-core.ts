@@ -14,9 +14,11 @@ export const API = `/${API_PREFIX}`;
 export const DAY_MS = 86_400_000;
 
 export type Route = 'useractions' | 'userActionsAggregated' | 'configurations';
+/** Every read route (the fuzz and isolation models cover {@link Route}; the series has its own suites). */
+export type ReadRoute = Route | 'userActionsSeries';
 
 /** `tenants/:id/<route>[?query]`; `query` is the raw query string. */
-export const readPath = (tenant: number | string, route: Route, query = ''): string => `${API}/tenants/${tenant}/${route}${query ? `?${query}` : ''}`;
+export const readPath = (tenant: number | string, route: ReadRoute, query = ''): string => `${API}/tenants/${tenant}/${route}${query ? `?${query}` : ''}`;
 export const ingestPath = (tenant: number | string): string => `${API}/tenants/${tenant}/useractions`;
 export const userPath = (userId: string): string => `${API}/users/${encodeURIComponent(userId)}`;
 export const catalogActionPath = (module: number, action: number): string => `${API}/modules/${module}/actions/${action}`;

@@ -10,7 +10,7 @@ import {
   ingestBody,
   ingestPath,
   readPath,
-  Route,
+  ReadRoute,
   userPath,
   withTenant,
 } from './client-core';
@@ -24,7 +24,7 @@ import { TestApp } from './test-app';
  */
 
 export { API, DAY_MS } from './client-core';
-export type { EventSpec, FixtureEvent, Route } from './client-core';
+export type { EventSpec, FixtureEvent, ReadRoute, Route } from './client-core';
 
 /**
  * Ingests `events` for `tenant` through `POST tenants/:id/useractions` (an event without an
@@ -110,7 +110,7 @@ export function tokenWith(t: TestApp, claims: Record<string, unknown>): { Author
 }
 
 /** GET a read route of `tenant` as JSON (no Accept header); `query` is the raw query string. */
-export function getJson(t: TestApp, tenant: number, route: Route, query = ''): Test {
+export function getJson(t: TestApp, tenant: number, route: ReadRoute, query = ''): Test {
   return t.http.get(readPath(tenant, route, query)).set(t.auth([tenant]));
 }
 
@@ -119,7 +119,7 @@ export function getJson(t: TestApp, tenant: number, route: Route, query = ''): T
  * `Connection: close`: a keep-alive client socket left over from a streamed download otherwise
  * keeps the jest worker alive past its graceful-exit window (the server side closes cleanly).
  */
-export function getCsv(t: TestApp, tenant: number, route: Route, query = ''): Test {
+export function getCsv(t: TestApp, tenant: number, route: ReadRoute, query = ''): Test {
   return t.http
     .get(readPath(tenant, route, query))
     .set(t.auth([tenant]))

@@ -26,6 +26,14 @@ export interface MariaDbServerOptions {
   serverId?: number;
   /** Writes a binary log (ROW format) so the server can be a replication primary. */
   binlog?: boolean;
+  /**
+   * A directory of its own that outlives the server (the benchmark's dataset): initialised only
+   * when it has no data directory yet, kept by {@link MariaDbServer.release}. Default: a fresh
+   * temporary directory, removed by {@link MariaDbServer.destroy}.
+   */
+  dir?: string;
+  /** Server settings instead of the small test defaults (buffer pool, redo log), e.g. `--innodb-buffer-pool-size=4G`. */
+  settings?: string[];
 }
 
 /** Every server this process started and has not destroyed: killed on process exit. */
@@ -99,6 +107,7 @@ export class MariaDbServer {
     readonly port: number,
     readonly serverId: number,
     readonly binlog: boolean,
+    readonly settings: readonly string[] = ['--innodb-buffer-pool-size=64M', '--innodb-log-file-size=48M'],
   ) {
     this.datadir = join(dir, 'data');
     this.socket = join(dir, 'mariadb.sock');
@@ -111,11 +120,13 @@ export class MariaDbServer {
     checkExecutable(MARIADBD);
     checkExecutable(MARIADB_INSTALL_DB);
     registerExitHook();
-    const dir = mkdtempSync(join(tmpdir(), `statistics-mariadb-${opts.name}-`));
-    const server = new MariaDbServer(opts.name, dir, await freePort(), opts.serverId ?? 1, opts.binlog ?? false);
+    if (opts.dir) mkdirSync(opts.dir, { recursive: true });
+    const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `statistics-mariadb-${opts.name}-`));
+    const server = new MariaDbServer(opts.name, dir, await freePort(), opts.serverId ?? 1, opts.binlog ?? false, opts.settings);
     live.add(server);
     server.startWatchdog();
-    try {
+    const initialised = opts.dir !== undefined && existsSync(join(server.datadir, 'mysql'));
+    if (!initialised) try {
       await run(MARIADB_INSTALL_DB, [
         '--no-defaults',
         `--datadir=${server.datadir}`,
@@ -146,7 +157,7 @@ export class MariaDbServer {
   private innodbArgs(): string[] {
     const tmp = join(this.datadir, '..', 'tmp');
     mkdirSync(tmp, { recursive: true });
-    return ['--innodb-buffer-pool-size=64M', '--innodb-log-file-size=48M', `--tmpdir=${tmp}`];
+    return [...this.settings, `--tmpdir=${tmp}`];
   }
 
   /** The process id of the running mariadbd (undefined when stopped). */
@@ -356,6 +367,14 @@ export class MariaDbServer {
   }
 
   /** Stops the server (it is thrown away, so SIGKILL) and removes its directory. */
+  /** Stops the server cleanly and keeps its directory (a server made with `dir`: the benchmark's dataset stays for `--reuse`). */
+  async release(): Promise<void> {
+    await this.stop();
+    this.watchdog?.kill('SIGKILL');
+    this.watchdog = undefined;
+    live.delete(this);
+  }
+
   async destroy(): Promise<void> {
     await this.kill();
     this.watchdog?.kill('SIGKILL');

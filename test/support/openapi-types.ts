@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Readiness: the database answers
-         * @description Pings the database; 503 while it does not answer. For a readiness probe.
+         * @description Pings the database; 503 while it does not answer. On a MariaDB Galera node, also 503 while the node is not ready, Primary and Synced (wsrep_ready, wsrep_cluster_status, wsrep_local_state), so a load balancer takes this replica out. For a readiness probe.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -95,7 +95,7 @@ export interface paths {
          * Configuration actions (views, saves, exports …) with links, snapshots and consented e-mails
          * @description Rows of catalog actions flagged as configuration actions in [from, to) (default: the last 30 days up to now), ordered by action name, then created descending. JSON is paged (limit/offset, meta.total counts all matches); CSV streams every match.
          *
-         *     JSON (`application/json`) by default; CSV (`text/csv`, a download) with `Accept: text/csv` or `?format=csv`. CSV header line: `"link","thumbnail","created","action","actionParameter","count","aggregationLevel","userEmail","partList","planCombinedIds"`.
+         *     JSON (`application/json`) by default; CSV (`text/csv`, a download) with `Accept: text/csv` or `?format=csv` (`csvBom=true` adds a UTF-8 byte-order mark, `csvDelimiter=semicolon` separates with `;`); XLSX (one typed worksheet, a download) with `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` or `?format=xlsx`. CSV header line: `"link","thumbnail","created","action","actionParameter","count","aggregationLevel","userEmail","partList","planCombinedIds"`.
          */
         get: operations["listConfigurations"];
         put?: never;
@@ -117,9 +117,31 @@ export interface paths {
          * Sums of user actions in [from, to)
          * @description One entry per (module, action[, each aggregation]). Without from/to: the current calendar month in STATISTICS_TIME_ZONE. The CSV columns after aggregationLevel are the aggregations, in request order. With `limit` (and `offset`) only a page of the entries is sent, JSON and CSV alike; `meta.total` counts them all. `orderBy=count` sorts by count descending (a top N). `other=true` adds the sum of the entries left out: `meta.other` in JSON, a last CSV row with empty module, action and aggregation cells.
          *
-         *     JSON (`application/json`) by default; CSV (`text/csv`, a download) with `Accept: text/csv` or `?format=csv`. CSV header line: `"module","action","tenant","count","aggregationLevel"`.
+         *     JSON (`application/json`) by default; CSV (`text/csv`, a download) with `Accept: text/csv` or `?format=csv` (`csvBom=true` adds a UTF-8 byte-order mark, `csvDelimiter=semicolon` separates with `;`); XLSX (one typed worksheet, a download) with `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` or `?format=xlsx`. CSV header line: `"module","action","tenant","count","aggregationLevel"`.
          */
         get: operations["getUserActionsAggregated"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/statistics/tenants/{id}/userActionsSeries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counts per time bucket (hour, day, week, month) in [from, to), with an optional comparison period
+         * @description The groups of userActionsAggregated (module, action, each aggregation), each split into consecutive local buckets of `interval` in STATISTICS_TIME_ZONE; every bucket is present (zero-filled), `counts[i]` belongs to `meta.buckets[i]`. Without from/to: the current calendar month. With `limit`, the series are ranked once over the whole range (`orderBy=count`: by total) and stay the same in every bucket and in the comparison; `other=true` adds `meta.other`, the left-out series summed per bucket. `compare` adds the counts of the previous period or year per series, with `change`. CSV: one row per series and bucket; the aggregations are columns before `count`, with compare `comparisonBucketStart,comparisonCount` follow (empty where the longer side has no partner).
+         *
+         *     JSON (`application/json`) by default; CSV (`text/csv`, a download) with `Accept: text/csv` or `?format=csv` (`csvBom=true` adds a UTF-8 byte-order mark, `csvDelimiter=semicolon` separates with `;`); XLSX (one typed worksheet, a download) with `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` or `?format=xlsx`. CSV header line: `"bucketStart","bucket","module","action","tenant","count"`.
+         */
+        get: operations["getUserActionsSeries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -139,7 +161,7 @@ export interface paths {
          * Monthly user actions of the tenant
          * @description One entry per (month, module, action), months in STATISTICS_TIME_ZONE; `date` is the earliest `created` in that month. Ordered by date, module, action. Without any parameter: every month of every module and action the tenant has.
          *
-         *     JSON (`application/json`) by default; CSV (`text/csv`, a download) with `Accept: text/csv` or `?format=csv`. CSV header line: `"module","action","tenant","count","month","year"`.
+         *     JSON (`application/json`) by default; CSV (`text/csv`, a download) with `Accept: text/csv` or `?format=csv` (`csvBom=true` adds a UTF-8 byte-order mark, `csvDelimiter=semicolon` separates with `;`); XLSX (one typed worksheet, a download) with `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` or `?format=xlsx`. CSV header line: `"module","action","tenant","count","month","year"`.
          */
         get: operations["listUserActions"];
         put?: never;
@@ -498,6 +520,187 @@ export interface components {
              */
             status: "ok";
         };
+        SeriesBucketDto: {
+            /**
+             * @description Its local start: `2026-06-01T14` (hour), `2026-06-01` (day), `2026-W23` (ISO week; the Sunday with weekStart=sunday), `2026-06` (month)
+             * @example 2026-06-01
+             */
+            label: string;
+            /**
+             * @description Cut by from/to, or not ended at serverTime (running or to come)
+             * @example false
+             */
+            partial: boolean;
+            /**
+             * Format: date-time
+             * @description The bucket's start instant (its local start), which identifies it; the counts cover only its part inside [from, to)
+             * @example 2026-05-31T22:00:00.000Z
+             */
+            start: string;
+        };
+        SeriesChangeDto: {
+            /**
+             * @description total − comparison.total
+             * @example 12
+             */
+            delta: number;
+            /**
+             * @description delta in percent of comparison.total, one decimal; null when the comparison total is 0
+             * @example 10
+             */
+            pct: number | null;
+        };
+        SeriesComparisonCountsDto: {
+            /**
+             * @description `counts[i]` belongs to `meta.comparison.buckets[i]`
+             * @example [
+             *       30,
+             *       30,
+             *       30,
+             *       30
+             *     ]
+             */
+            counts: number[];
+            /**
+             * @description Sum over the comparison range
+             * @example 120
+             */
+            total: number;
+        };
+        SeriesComparisonMetaDto: {
+            /** @description Its buckets, paired with meta.buckets by position (the longer side’s last ones have no partner) */
+            buckets: components["schemas"]["SeriesBucketDto"][];
+            /**
+             * Format: date-time
+             * @description Start of the comparison range (inclusive)
+             * @example 2026-05-27T22:00:00.000Z
+             */
+            from: string;
+            /**
+             * @example previousPeriod
+             * @enum {string}
+             */
+            mode: "previousPeriod" | "previousYear";
+            /**
+             * Format: date-time
+             * @description End of the comparison range (exclusive)
+             * @example 2026-05-31T22:00:00.000Z
+             */
+            to: string;
+        };
+        SeriesDto: {
+            /** @example 1 */
+            action: number;
+            /** @description Only with aggregations[]=actionId */
+            actionId?: string | null;
+            /** @description Only with aggregations[]=actionLabel */
+            actionLabel?: string | null;
+            /** @description Only with compare */
+            change?: components["schemas"]["SeriesChangeDto"];
+            /** @description Only with compare */
+            comparison?: components["schemas"]["SeriesComparisonCountsDto"];
+            /**
+             * @description Only with aggregations[]=country
+             * @example AT
+             */
+            country?: string | null;
+            /**
+             * @description `counts[i]` belongs to `meta.buckets[i]` (0 for a bucket without rows)
+             * @example [
+             *       40,
+             *       0,
+             *       52,
+             *       40
+             *     ]
+             */
+            counts: number[];
+            /**
+             * @description Only with aggregations[]=device
+             * @example desktop
+             */
+            device?: string | null;
+            /** @example 3 */
+            module: number;
+            /** @example 1 */
+            tenant: number;
+            /**
+             * @description Sum over [from, to): the count userActionsAggregated gives this group
+             * @example 132
+             */
+            total: number;
+        };
+        SeriesMetaDto: {
+            buckets: components["schemas"]["SeriesBucketDto"][];
+            /** @description Only with compare */
+            comparison?: components["schemas"]["SeriesComparisonMetaDto"];
+            /**
+             * Format: date-time
+             * @description The range, resolved (default: the current month)
+             * @example 2026-05-31T22:00:00.000Z
+             */
+            from: string;
+            /**
+             * @example day
+             * @enum {string}
+             */
+            interval: "hour" | "day" | "week" | "month";
+            /** @description Only with other=true: the series left out, summed per bucket */
+            other?: components["schemas"]["SeriesOtherDto"];
+            /**
+             * Format: date-time
+             * @description The server clock when it answered
+             * @example 2026-06-05T08:55:20.421Z
+             */
+            serverTime: string;
+            /**
+             * @description STATISTICS_TIME_ZONE: the zone of the buckets and labels
+             * @example Europe/Vienna
+             */
+            timeZone: string;
+            /**
+             * Format: date-time
+             * @example 2026-06-04T22:00:00.000Z
+             */
+            to: string;
+            /**
+             * @description Number of series before offset and limit
+             * @example 1
+             */
+            total: number;
+            /**
+             * @example monday
+             * @enum {string}
+             */
+            weekStart: "monday" | "sunday";
+        };
+        SeriesOtherDto: {
+            /** @description Only with compare: their sums over the comparison */
+            comparison?: components["schemas"]["SeriesComparisonCountsDto"];
+            /**
+             * @description Their sum per bucket: with the series shown, every bucket adds up to the unlimited answer
+             * @example [
+             *       3,
+             *       0,
+             *       5,
+             *       4
+             *     ]
+             */
+            counts: number[];
+            /**
+             * @description How many series were left out (meta.total minus the series shown)
+             * @example 5
+             */
+            groups: number;
+            /**
+             * @description Their sum over [from, to)
+             * @example 12
+             */
+            total: number;
+        };
+        SeriesResponseDto: {
+            meta: components["schemas"]["SeriesMetaDto"];
+            series: components["schemas"]["SeriesDto"][];
+        };
         UserActionEventDto: {
             /**
              * @description Action id within the module (see GET modules)
@@ -648,7 +851,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The database answers */
+            /** @description The database answers (and takes writes) */
             200: {
                 headers: {
                     /** @description A validator of the JSON body (Express computes one for every JSON answer); send it back as If-None-Match on a GET to get 304 */
@@ -693,7 +896,7 @@ export interface operations {
                 };
             };
             /**
-             * @description The database does not answer (or the request did not complete within REQUEST_TIMEOUT_MS); retry later
+             * @description The database does not answer, or its Galera node is not Primary and Synced (or the request did not complete within REQUEST_TIMEOUT_MS); retry later
              *
              *     The database is unavailable, or the request did not complete within REQUEST_TIMEOUT_MS; retry later
              */
@@ -975,8 +1178,12 @@ export interface operations {
     listConfigurations: {
         parameters: {
             query?: {
-                /** @description Overrides the Accept header (handy for download links) */
-                format?: "csv" | "json";
+                /** @description Overrides the Accept header (handy for download links): `json`, `csv` (text/csv) or `xlsx` (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, one typed worksheet of at most 1,048,575 rows) */
+                format?: "csv" | "json" | "xlsx";
+                /** @description CSV only (default `false`): `true` starts the file with a UTF-8 byte-order mark, so Excel reads umlauts right when the file is double-clicked */
+                csvBom?: "true" | "false";
+                /** @description CSV only: the field separator, `comma` (the default) or `semicolon` (what Excel expects in decimal-comma locales such as German) */
+                csvDelimiter?: "comma" | "semicolon";
                 /** @description Start (inclusive), ISO 8601 with zone. When `from` or `to` is missing, both default to the last 30 days up to now. */
                 from?: string;
                 /** @description End (exclusive), ISO 8601 with zone; `from` after `to` is a 400 (default: see `from`) */
@@ -999,12 +1206,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The entries, as JSON or as CSV (header line `"link","thumbnail","created","action","actionParameter","count","aggregationLevel","userEmail","partList","planCombinedIds"`; strings double-quoted, numbers bare, `\n` line ends) */
+            /** @description The entries, as JSON, as CSV (header line `"link","thumbnail","created","action","actionParameter","count","aggregationLevel","userEmail","partList","planCombinedIds"`; strings double-quoted, numbers bare, `\n` line ends) or as XLSX (the same columns in one worksheet: numbers as number cells, instants as date-time cells in STATISTICS_TIME_ZONE named in their header, text as text; header row frozen) */
             200: {
                 headers: {
                     /** @description `private, max-age=<CACHE_MAX_AGE_SECONDS>` when the range ended before the last completed rollup (a closed period), else `private, no-cache` */
                     "Cache-Control"?: string;
-                    /** @description Only with `text/csv`: `attachment; filename="tenant-<id>-<route>-<from>_<to>.csv"` (instants as `2021-07-21T000000Z`) */
+                    /** @description Only with `text/csv` or XLSX: `attachment; filename="tenant-<id>-<route>-<from>_<to>.csv"` (`.xlsx` for XLSX; instants as `2021-07-21T000000Z`) */
                     "Content-Disposition"?: string;
                     /** @description A strong validator computed from the data behind the answer (route, tenant, query, resolved range, format, data version; `-gzip`/`-br` suffix when compressed); send it back as If-None-Match to get 304 */
                     ETag?: string;
@@ -1041,6 +1248,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ConfigurationsResponseDto"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     /**
                      * @example "link","thumbnail","created","action","actionParameter","count","aggregationLevel","userEmail","partList","planCombinedIds"
                      *     "https://www.roomle.com/t/cp/?id=conf:demo:0042&configuratorId=sofa-configurator","https://example.com/perspective/conf-demo-0042.jpg","2026-05-19T12:17:59.968Z","Save","",1,"real time","consenting.user@example.com","{""originPart"":{""articleNr"":""article-7"",""count"":1}}",""
@@ -1061,7 +1269,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A bad or unknown query parameter, or a bad tenant id (the message names it) */
+            /** @description A bad or unknown query parameter (`format`, `csvBom`, `csvDelimiter` included), or a bad tenant id (the message names it); XLSX: more rows than one worksheet holds (1,048,575 below the header; narrow the range or ask for CSV) */
             400: {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
@@ -1121,7 +1329,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor text/csv (and no ?format=) */
+            /** @description The Accept header allows none of application/json, text/csv, the XLSX type (and no ?format=) */
             406: {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
@@ -1134,14 +1342,14 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Not Acceptable",
-                     *       "message": "Accept allows neither application/json nor text/csv (or use ?format=csv|json)",
+                     *       "message": "Accept allows none of application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (or use ?format=csv|json|xlsx)",
                      *       "statusCode": 406
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description CSV only: too many concurrent CSV exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT) */
+            /** @description CSV and XLSX only: too many concurrent exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT) */
             429: {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
@@ -1210,8 +1418,12 @@ export interface operations {
     getUserActionsAggregated: {
         parameters: {
             query?: {
-                /** @description Overrides the Accept header (handy for download links) */
-                format?: "csv" | "json";
+                /** @description Overrides the Accept header (handy for download links): `json`, `csv` (text/csv) or `xlsx` (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, one typed worksheet of at most 1,048,575 rows) */
+                format?: "csv" | "json" | "xlsx";
+                /** @description CSV only (default `false`): `true` starts the file with a UTF-8 byte-order mark, so Excel reads umlauts right when the file is double-clicked */
+                csvBom?: "true" | "false";
+                /** @description CSV only: the field separator, `comma` (the default) or `semicolon` (what Excel expects in decimal-comma locales such as German) */
+                csvDelimiter?: "comma" | "semicolon";
                 /** @description Start (inclusive), ISO 8601 with zone. When `from` or `to` is missing, both default to the current calendar month (STATISTICS_TIME_ZONE). */
                 from?: string;
                 /** @description End (exclusive), ISO 8601 with zone; `from` after `to` is a 400 (default: see `from`) */
@@ -1240,12 +1452,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The entries, as JSON or as CSV (header line `"module","action","tenant","count","aggregationLevel"`; strings double-quoted, numbers bare, `\n` line ends) */
+            /** @description The entries, as JSON, as CSV (header line `"module","action","tenant","count","aggregationLevel"`; strings double-quoted, numbers bare, `\n` line ends) or as XLSX (the same columns in one worksheet: numbers as number cells, instants as date-time cells in STATISTICS_TIME_ZONE named in their header, text as text; header row frozen) */
             200: {
                 headers: {
                     /** @description `private, max-age=<CACHE_MAX_AGE_SECONDS>` when the range ended before the last completed rollup (a closed period), else `private, no-cache` */
                     "Cache-Control"?: string;
-                    /** @description Only with `text/csv`: `attachment; filename="tenant-<id>-<route>-<from>_<to>.csv"` (instants as `2021-07-21T000000Z`) */
+                    /** @description Only with `text/csv` or XLSX: `attachment; filename="tenant-<id>-<route>-<from>_<to>.csv"` (`.xlsx` for XLSX; instants as `2021-07-21T000000Z`) */
                     "Content-Disposition"?: string;
                     /** @description A strong validator computed from the data behind the answer (route, tenant, query, resolved range, format, data version; `-gzip`/`-br` suffix when compressed); send it back as If-None-Match to get 304 */
                     ETag?: string;
@@ -1279,6 +1491,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["AggregatedResponseDto"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     /**
                      * @example "module","action","tenant","count","aggregationLevel"
                      *     3,1,1,49,0
@@ -1300,7 +1513,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A bad or unknown query parameter, or a bad tenant id (the message names it) */
+            /** @description A bad or unknown query parameter (`format`, `csvBom`, `csvDelimiter` included), or a bad tenant id (the message names it); XLSX: more rows than one worksheet holds (1,048,575 below the header; narrow the range or ask for CSV) */
             400: {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
@@ -1360,7 +1573,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor text/csv (and no ?format=) */
+            /** @description The Accept header allows none of application/json, text/csv, the XLSX type (and no ?format=) */
             406: {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
@@ -1373,14 +1586,330 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Not Acceptable",
-                     *       "message": "Accept allows neither application/json nor text/csv (or use ?format=csv|json)",
+                     *       "message": "Accept allows none of application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (or use ?format=csv|json|xlsx)",
                      *       "statusCode": 406
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description CSV only: too many concurrent CSV exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT) */
+            /** @description CSV and XLSX only: too many concurrent exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT) */
+            429: {
+                headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
+                    /** @description Seconds to wait before retrying (10 here) */
+                    "Retry-After": number;
+                    /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many concurrent CSV exports for tenant 1: 2 running, the limit is 2 (EXPORT_MAX_CONCURRENT_PER_TENANT); retry after 10 s",
+                     *       "statusCode": 429
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description An unexpected error (the message carries the request id; details are in the log only) */
+            500: {
+                headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
+                    /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Internal Server Error",
+                     *       "message": "Internal server error (request id 6f1c…)",
+                     *       "statusCode": 500
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The database is unavailable, or the request did not complete within REQUEST_TIMEOUT_MS; retry later */
+            503: {
+                headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
+                    /** @description Seconds to wait before retrying (5 here) */
+                    "Retry-After": number;
+                    /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Service Unavailable",
+                     *       "message": "The database is unavailable; retry later",
+                     *       "statusCode": 503
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+        };
+    };
+    getUserActionsSeries: {
+        parameters: {
+            query?: {
+                /** @description Overrides the Accept header (handy for download links): `json`, `csv` (text/csv) or `xlsx` (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, one typed worksheet of at most 1,048,575 rows) */
+                format?: "csv" | "json" | "xlsx";
+                /** @description CSV only (default `false`): `true` starts the file with a UTF-8 byte-order mark, so Excel reads umlauts right when the file is double-clicked */
+                csvBom?: "true" | "false";
+                /** @description CSV only: the field separator, `comma` (the default) or `semicolon` (what Excel expects in decimal-comma locales such as German) */
+                csvDelimiter?: "comma" | "semicolon";
+                /** @description Start (inclusive), ISO 8601 with zone. When `from` or `to` is missing, both default to the current calendar month (STATISTICS_TIME_ZONE). */
+                from?: string;
+                /** @description End (exclusive), ISO 8601 with zone; `from` after `to` is a 400 (default: see `from`) */
+                to?: string;
+                /** @description Only this module (default: every module). The demo holds module 3. */
+                module?: number;
+                /** @description Only these actions of `module` (needs `module`; default: every action): `actions[]=1&actions[]=3` or `actions=1&actions=3` */
+                actions?: number[];
+                /** @description Extra group-by columns, in output order, each at most once (default: none): `aggregations[]=country` */
+                aggregations?: ("country" | "device" | "actionLabel" | "actionId")[];
+                /** @description Order of the entries. Default: by module, action, then the aggregations in request order (null first). `count`: by count descending, ties in the default order. */
+                orderBy?: "count";
+                /** @description At most this many entries (JSON and CSV), after `offset` (default: every entry). `meta.total` still counts every entry. */
+                limit?: number;
+                /** @description Entries to skip before the page (a value above 0 needs `limit`; default 0) */
+                offset?: number;
+                /** @description `true` needs `limit`. Adds the sum of the entries left out (before and after the page): `meta.other` in JSON, a last CSV row with empty module, action and aggregation cells. Page counts + other count = the unpaged sum. */
+                other?: boolean;
+                /** @description Bucket size, in STATISTICS_TIME_ZONE: local hours (real hours: 23 or 25 on a daylight-saving day), days, weeks (see `weekStart`) or months. Hours reach back ROLLUP_DAILY_AFTER_DAYS, days and weeks ROLLUP_MONTHLY_AFTER_DAYS (else 400 naming the earliest from); at most 1000 buckets. */
+                interval?: "hour" | "day" | "week" | "month";
+                /** @description First day of a week bucket: `monday` (ISO weeks, labelled `2026-W23`) or `sunday` (labelled with the date of its Sunday) */
+                weekStart?: "monday" | "sunday";
+                /** @description Adds a comparison: `previousPeriod` (the same length directly before `from`; whole calendar months compare with as many whole months) or `previousYear` (the same local dates a year earlier; 29 February → 28 February). Each series gets `comparison` and `change`. */
+                compare?: "previousPeriod" | "previousYear";
+            };
+            header?: never;
+            path: {
+                /** @description Tenant id (the demo of `npm start` holds tenant 1) */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries, as JSON, as CSV (header line `"bucketStart","bucket","module","action","tenant","count"`; strings double-quoted, numbers bare, `\n` line ends) or as XLSX (the same columns in one worksheet: numbers as number cells, instants as date-time cells in STATISTICS_TIME_ZONE named in their header, text as text; header row frozen) */
+            200: {
+                headers: {
+                    /** @description `private, max-age=<CACHE_MAX_AGE_SECONDS>` when the range ended before the last completed rollup (a closed period), else `private, no-cache` */
+                    "Cache-Control"?: string;
+                    /** @description Only with `text/csv` or XLSX: `attachment; filename="tenant-<id>-<route>-<from>_<to>.csv"` (`.xlsx` for XLSX; instants as `2021-07-21T000000Z`) */
+                    "Content-Disposition"?: string;
+                    /** @description A strong validator computed from the data behind the answer (route, tenant, query, resolved range, format, data version; `-gzip`/`-br` suffix when compressed); send it back as If-None-Match to get 304 */
+                    ETag?: string;
+                    /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "meta": {
+                     *         "buckets": [
+                     *           {
+                     *             "label": "2026-06-01",
+                     *             "partial": false,
+                     *             "start": "2026-05-31T22:00:00.000Z"
+                     *           },
+                     *           {
+                     *             "label": "2026-06-02",
+                     *             "partial": false,
+                     *             "start": "2026-06-01T22:00:00.000Z"
+                     *           },
+                     *           {
+                     *             "label": "2026-06-03",
+                     *             "partial": false,
+                     *             "start": "2026-06-02T22:00:00.000Z"
+                     *           },
+                     *           {
+                     *             "label": "2026-06-04",
+                     *             "partial": false,
+                     *             "start": "2026-06-03T22:00:00.000Z"
+                     *           }
+                     *         ],
+                     *         "comparison": {
+                     *           "buckets": [
+                     *             {
+                     *               "label": "2026-05-28",
+                     *               "partial": false,
+                     *               "start": "2026-05-27T22:00:00.000Z"
+                     *             },
+                     *             {
+                     *               "label": "2026-05-29",
+                     *               "partial": false,
+                     *               "start": "2026-05-28T22:00:00.000Z"
+                     *             },
+                     *             {
+                     *               "label": "2026-05-30",
+                     *               "partial": false,
+                     *               "start": "2026-05-29T22:00:00.000Z"
+                     *             },
+                     *             {
+                     *               "label": "2026-05-31",
+                     *               "partial": false,
+                     *               "start": "2026-05-30T22:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "from": "2026-05-27T22:00:00.000Z",
+                     *           "mode": "previousPeriod",
+                     *           "to": "2026-05-31T22:00:00.000Z"
+                     *         },
+                     *         "from": "2026-05-31T22:00:00.000Z",
+                     *         "interval": "day",
+                     *         "serverTime": "2026-06-05T08:55:20.421Z",
+                     *         "timeZone": "Europe/Vienna",
+                     *         "to": "2026-06-04T22:00:00.000Z",
+                     *         "total": 1,
+                     *         "weekStart": "monday"
+                     *       },
+                     *       "series": [
+                     *         {
+                     *           "action": 1,
+                     *           "actionLabel": "sofa-configurator",
+                     *           "change": {
+                     *             "delta": 12,
+                     *             "pct": 10
+                     *           },
+                     *           "comparison": {
+                     *             "counts": [
+                     *               30,
+                     *               30,
+                     *               30,
+                     *               30
+                     *             ],
+                     *             "total": 120
+                     *           },
+                     *           "counts": [
+                     *             40,
+                     *             0,
+                     *             52,
+                     *             40
+                     *           ],
+                     *           "module": 3,
+                     *           "tenant": 1,
+                     *           "total": 132
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SeriesResponseDto"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    /**
+                     * @example "bucketStart","bucket","module","action","tenant","count"
+                     *     "2026-05-31T22:00:00.000Z","2026-06-01",3,1,1,40
+                     *     "2026-06-01T22:00:00.000Z","2026-06-02",3,1,1,0
+                     */
+                    "text/csv": string;
+                };
+            };
+            /** @description Not modified: If-None-Match names the current ETag of this answer (JSON or CSV; no body, no query run, no export slot taken) */
+            304: {
+                headers: {
+                    /** @description `private, max-age=<CACHE_MAX_AGE_SECONDS>` when the range ended before the last completed rollup (a closed period), else `private, no-cache` */
+                    "Cache-Control"?: string;
+                    /** @description A strong validator computed from the data behind the answer (route, tenant, query, resolved range, format, data version; `-gzip`/`-br` suffix when compressed); send it back as If-None-Match to get 304 */
+                    ETag?: string;
+                    /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A bad or unknown query parameter (`format`, `csvBom`, `csvDelimiter` included), or a bad tenant id (the message names it); XLSX: more rows than one worksheet holds (1,048,575 below the header; narrow the range or ask for CSV) */
+            400: {
+                headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
+                    /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Bad Request",
+                     *       "message": "limit must be at most 10000",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description No token, or a bad, expired or foreign token */
+            401: {
+                headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
+                    /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Unauthorized",
+                     *       "message": "Invalid or missing bearer token (No auth token)",
+                     *       "statusCode": 401
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The token lacks the right TENANT_STATISTICS for the tenant in the path */
+            403: {
+                headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
+                    /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Forbidden",
+                     *       "message": "This token lacks the right TENANT_STATISTICS for tenant 2",
+                     *       "statusCode": 403
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The Accept header allows none of application/json, text/csv, the XLSX type (and no ?format=) */
+            406: {
+                headers: {
+                    /** @description `no-store` on the read routes' errors */
+                    "Cache-Control"?: string;
+                    /** @description The id of this request in the service log: the X-Request-Id the caller sent (when sane), else a new one */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "Not Acceptable",
+                     *       "message": "Accept allows none of application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (or use ?format=csv|json|xlsx)",
+                     *       "statusCode": 406
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description CSV and XLSX only: too many concurrent exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT) */
             429: {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
@@ -1449,8 +1978,12 @@ export interface operations {
     listUserActions: {
         parameters: {
             query?: {
-                /** @description Overrides the Accept header (handy for download links) */
-                format?: "csv" | "json";
+                /** @description Overrides the Accept header (handy for download links): `json`, `csv` (text/csv) or `xlsx` (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, one typed worksheet of at most 1,048,575 rows) */
+                format?: "csv" | "json" | "xlsx";
+                /** @description CSV only (default `false`): `true` starts the file with a UTF-8 byte-order mark, so Excel reads umlauts right when the file is double-clicked */
+                csvBom?: "true" | "false";
+                /** @description CSV only: the field separator, `comma` (the default) or `semicolon` (what Excel expects in decimal-comma locales such as German) */
+                csvDelimiter?: "comma" | "semicolon";
                 /** @description Only this module (default: every module). The demo holds module 3. */
                 module?: number;
                 /** @description Only this action of `module` (needs `module`; default: every action) */
@@ -1469,12 +2002,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The entries, as JSON or as CSV (header line `"module","action","tenant","count","month","year"`; strings double-quoted, numbers bare, `\n` line ends) */
+            /** @description The entries, as JSON, as CSV (header line `"module","action","tenant","count","month","year"`; strings double-quoted, numbers bare, `\n` line ends) or as XLSX (the same columns in one worksheet: numbers as number cells, instants as date-time cells in STATISTICS_TIME_ZONE named in their header, text as text; header row frozen) */
             200: {
                 headers: {
                     /** @description `private, max-age=<CACHE_MAX_AGE_SECONDS>` when the range ended before the last completed rollup (a closed period), else `private, no-cache` */
                     "Cache-Control"?: string;
-                    /** @description Only with `text/csv`: `attachment; filename="tenant-<id>-<route>-<from>_<to>.csv"` (instants as `2021-07-21T000000Z`) */
+                    /** @description Only with `text/csv` or XLSX: `attachment; filename="tenant-<id>-<route>-<from>_<to>.csv"` (`.xlsx` for XLSX; instants as `2021-07-21T000000Z`) */
                     "Content-Disposition"?: string;
                     /** @description A strong validator computed from the data behind the answer (route, tenant, query, resolved range, format, data version; `-gzip`/`-br` suffix when compressed); send it back as If-None-Match to get 304 */
                     ETag?: string;
@@ -1510,6 +2043,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["MonthlyUserActionsResponseDto"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     /**
                      * @example "module","action","tenant","count","month","year"
                      *     3,1,1,46,5,2026
@@ -1531,7 +2065,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A bad or unknown query parameter, or a bad tenant id (the message names it) */
+            /** @description A bad or unknown query parameter (`format`, `csvBom`, `csvDelimiter` included), or a bad tenant id (the message names it); XLSX: more rows than one worksheet holds (1,048,575 below the header; narrow the range or ask for CSV) */
             400: {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
@@ -1591,7 +2125,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description The Accept header allows neither application/json nor text/csv (and no ?format=) */
+            /** @description The Accept header allows none of application/json, text/csv, the XLSX type (and no ?format=) */
             406: {
                 headers: {
                     /** @description `no-store` on the read routes' errors */
@@ -1604,14 +2138,14 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": "Not Acceptable",
-                     *       "message": "Accept allows neither application/json nor text/csv (or use ?format=csv|json)",
+                     *       "message": "Accept allows none of application/json, text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (or use ?format=csv|json|xlsx)",
                      *       "statusCode": 406
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description CSV only: too many concurrent CSV exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT) */
+            /** @description CSV and XLSX only: too many concurrent exports for this tenant or on this server (EXPORT_MAX_CONCURRENT_PER_TENANT, EXPORT_MAX_CONCURRENT) */
             429: {
                 headers: {
                     /** @description `no-store` on the read routes' errors */

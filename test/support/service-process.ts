@@ -127,6 +127,8 @@ export interface ServiceOptions {
   readyTimeoutMs?: number;
   /** Arguments after `dist/main.js` (e.g. `--demo`, as `npm start` passes). */
   args?: string[];
+  /** Node's own options before `dist/main.js` (the bench's `--profile`: `--cpu-prof`). */
+  nodeArgs?: string[];
   /** A fixed port (no new pick on EADDRINUSE); default: a free port picked by {@link freePort}. */
   port?: number;
   /** The project root: where dist/main.js is, and the service's working directory (default: the cwd). */
@@ -257,7 +259,7 @@ export class ServiceProcess {
       delete env.DATABASE_URL;
     }
     const config = loadConfig(env);
-    const child = spawn(process.execPath, ['--import', WATCHDOG, main, ...(opts.args ?? [])], { cwd: opts.root ?? process.cwd(), env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', WATCHDOG, main, ...(opts.args ?? [])], { cwd: opts.root ?? process.cwd(), env, stdio: ['pipe', 'pipe', 'pipe'] });
     running.add(child);
     return new ServiceProcess(child, port, config, opts);
   }

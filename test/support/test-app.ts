@@ -12,12 +12,16 @@ import { configureApp } from '../../src/app.setup';
 import { FixedClock } from '../../src/common/clock';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { seedCatalogStatements } from '../../src/database/catalog-seed';
+import { FoldScheduler } from '../../src/summary/fold.scheduler';
+import { FOLD_LEASE_TTL_MS, FoldService } from '../../src/summary/fold.service';
+import { PendingRepository } from '../../src/summary/pending.repository';
 import { bearer, tokenFor, TokenOptions } from './client-core';
 
 /** Which database this jest run targets: `TEST_DB=mysql` (with TEST_DATABASE_URL) or SQLite. */
 export const TEST_DIALECT: 'mysql' | 'sqlite' = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
 
-const TABLES = ['user_action', 'stat_day', 'stat_day_cd', 'stat_day_label', 'stat_day_lcd', 'configuration_snapshot', 'directory_user', 'catalog_action', 'catalog_module', 'rollup_closure'];
+// summary_pending before the summary tables: a fold running meanwhile has committed when its rows are deleted.
+const TABLES = ['user_action', 'summary_pending', 'stat_day', 'stat_hour', 'stat_day_cd', 'stat_day_label', 'stat_day_lc', 'stat_day_lcd', 'configuration_snapshot', 'directory_user', 'catalog_action', 'catalog_module', 'rollup_closure'];
 
 /**
  * The MySQL database of this jest worker: `<TEST_DATABASE_URL's db>_w<worker>`, created when
@@ -40,7 +44,7 @@ async function mysqlWorkerUrl(): Promise<string> {
   // A worker database outlives each app: empty it before the next app starts, so the app records
   // its own STATISTICS_TIME_ZONE for the (empty) summaries instead of finding another's.
   const [tables] = await admin.query(
-    "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_name IN ('user_action', 'stat_day', 'stat_day_cd', 'stat_day_label', 'stat_day_lcd', 'summary_meta')",
+    "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_name IN ('user_action', 'summary_pending', 'stat_day', 'stat_hour', 'stat_day_cd', 'stat_day_label', 'stat_day_lc', 'stat_day_lcd', 'summary_meta')",
     [name],
   );
   for (const { t } of tables as Array<{ t: string }>) await admin.query(`DELETE FROM \`${name}\`.\`${t}\``);
@@ -96,10 +100,39 @@ export class TestApp {
     return this.app.get(DataSource);
   }
 
-  /** Empties every table and restores the seed catalog. */
+  /**
+   * Empties every table, frees the leases and restores the seed catalog. The leases: a MySQL
+   * test database serves every spec of its jest worker, and a service process an earlier spec
+   * killed (the crash suites) never released its fold or rollup lease — this spec's folds and
+   * passes would wait out its TTL.
+   */
   async reset(): Promise<void> {
     for (const t of TABLES) await this.dataSource.query(`DELETE FROM ${t}`);
+    await this.dataSource.query('UPDATE rollup_lease SET holder = NULL, expires_at = NULL');
     for (const [sql, params] of seedCatalogStatements()) await this.dataSource.query(sql, params);
+  }
+
+  /**
+   * Folds every pending summary delta now (after any fold the scheduler is running): for tests
+   * that look at the summary tables themselves. Answers never need it (reads add what is pending).
+   * Where another replica of the test holds the fold lease (the several-folders spec), that
+   * replica's folder drains the rows: this waits until the backlog is empty or the lease comes
+   * free, and fails only when neither happens within the lease's TTL and a margin.
+   */
+  async fold(): Promise<void> {
+    await this.app.get(FoldScheduler).idle();
+    const fold = this.app.get(FoldService);
+    const pending = this.app.get(PendingRepository);
+    const deadline = Date.now() + FOLD_LEASE_TTL_MS + 30_000;
+    while ((await pending.backlog()).rows > 0) {
+      if ((await fold.drain()) > 0) continue;
+      if (Date.now() > deadline) {
+        const lease = await fold.lease.current();
+        throw new Error(`fold: pending rows left but nothing folded (the fold lease: ${JSON.stringify(lease)}; this app is ${fold.lease.holder})`);
+      }
+      // Held by another replica (or its claimed rows still locked): let its fold commit.
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   /** A development token: TENANT_STATISTICS on `tenants`, and the ingest scope when asked. */

@@ -5,9 +5,9 @@ import { Authenticated } from '../../auth/authenticated.decorator';
 import { TENANT_STATISTICS } from '../../auth/principal';
 import type { Request, Response } from 'express';
 import { ApiReadRoute } from '../../openapi/api-docs.decorators';
-import { AnswerCache } from '../output/answer-cache';
 import { CsvResult } from '../output/csv';
-import { HttpCache, NotModified } from '../output/http-cache';
+import { NotModified } from '../output/http-cache';
+import { ReadCache } from '../output/read-cache';
 import type { OutputFormat } from '../output/negotiate';
 import { OutputInterceptor, ResponseFormat } from '../output/output.interceptor';
 import { aggregatedCsv, AggregatedCsvRow } from './aggregated.csv';
@@ -20,8 +20,7 @@ import { AggregatedService } from './aggregated.service';
 export class AggregatedController {
   constructor(
     private readonly service: AggregatedService,
-    private readonly cache: HttpCache,
-    private readonly answers: AnswerCache,
+    private readonly cache: ReadCache,
   ) {}
 
   @Get()
@@ -53,14 +52,15 @@ export class AggregatedController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<AggregatedResponseDto | CsvResult<AggregatedCsvRow> | NotModified> {
     const { from, to } = this.service.range(query);
-    if (await this.cache.validate(req, res, { route: 'userActionsAggregated', tenant, format, query, from, to })) return new NotModified();
     // The answer covers exactly the range its ETag names (the default range is the current month).
-    const result = await this.answers.answer(
-      'userActionsAggregated',
+    const result = await this.cache.answer(
+      req,
       res,
+      { route: 'userActionsAggregated', tenant, format, query, from, to },
       (r) => r.rows.length,
       () => this.service.aggregate(tenant, Object.assign(new AggregatedQueryDto(), query, { from, to })),
     );
+    if (result instanceof NotModified) return result;
     if (format === 'json') return this.service.toJson(result);
     return aggregatedCsv(tenant, result);
   }

@@ -3,8 +3,9 @@ import { finished } from 'node:stream/promises';
 import { EntityManager } from 'typeorm';
 import { Database } from '../../database/database.service';
 import { GenerateSql } from '../../database/generate-sql';
-import { toInt, toStringOrNull } from '../../database/values';
-import { Span } from '../../summary/range-plan';
+import { toInstant, toInt, toStringOrNull } from '../../database/values';
+import type { Span } from '../../summary/range-plan';
+import { summaryRows } from '../../summary/summary-sql';
 import { Aggregation } from './aggregated.dto';
 
 /** Column behind each allowed aggregation (a fixed map: user input never reaches SQL). */
@@ -20,14 +21,18 @@ export const SUMMARISED: ReadonlySet<Aggregation> = new Set(['country', 'device'
 
 /**
  * The summary table that answers whole days for a set of {@link SUMMARISED} aggregations: the
- * smallest whose dimensions cover them (`stat_day_label` holds far fewer rows than `stat_day_lcd`).
+ * smallest whose dimensions cover them (`stat_day_label` holds far fewer rows than `stat_day_lc`,
+ * which holds far fewer than `stat_day_lcd`).
  */
-export function summaryTable(aggregations: readonly Aggregation[]): 'stat_day' | 'stat_day_cd' | 'stat_day_label' | 'stat_day_lcd' {
+export function summaryTable(aggregations: readonly Aggregation[]): 'stat_day' | 'stat_day_cd' | 'stat_day_label' | 'stat_day_lc' | 'stat_day_lcd' {
   if (aggregations.length === 0) return 'stat_day';
   const label = aggregations.includes('actionLabel');
-  const located = aggregations.some((a) => a === 'country' || a === 'device');
+  const device = aggregations.includes('device');
+  const located = device || aggregations.includes('country');
   if (!label) return 'stat_day_cd';
-  return located ? 'stat_day_lcd' : 'stat_day_label';
+  if (!located) return 'stat_day_label';
+  // Configurator × country without device: a third of stat_day_lcd's rows (scenario L).
+  return device ? 'stat_day_lcd' : 'stat_day_lc';
 }
 
 export interface AggregatedFilter {
@@ -38,11 +43,14 @@ export interface AggregatedFilter {
 
 /**
  * One part of an answer: whole local days from the summaries (the table {@link summaryTable}
- * picks — only {@link SUMMARISED} aggregations), or a span of `user_action`.
+ * picks — only {@link SUMMARISED} aggregations), whole local hours from `stat_hour` (no
+ * aggregations), or a span of `user_action`.
  */
 export interface AggregatedPart {
-  source: 'days' | 'raw';
+  source: 'days' | 'hours' | 'raw';
   span: Span;
+  /** A raw part within one local day: that day (a by-day read files its rows under it). */
+  day?: Span;
 }
 
 /**
@@ -81,11 +89,23 @@ export interface AggregatedSum {
   aggregationLevel: number;
 }
 
-/** One sum per group: the sums of the same group added up, its level the highest. */
-function mergeSums(sums: readonly AggregatedSum[]): AggregatedSum[] {
-  const groups = new Map<string, AggregatedSum>();
+/** The sum of one group over the parts of one local day: {@link AggregatedRepository.daySums}. */
+export interface DaySum extends AggregatedSum {
+  /** The local day's start. */
+  day: Date;
+}
+
+/** One group's sums per slot (bucket), `count` their total: {@link AggregatedRepository.slotSums}. */
+export interface SlotSums extends AggregatedSum {
+  counts: number[];
+}
+
+/** One sum per group (and day, by day): the sums of the same group added up, its level the highest. */
+function mergeSums<T extends AggregatedSum>(sums: readonly T[]): T[] {
+  const groups = new Map<string, T>();
   for (const sum of sums) {
-    const id = JSON.stringify([sum.module, sum.action, ...sum.keys]);
+    const day = (sum as Partial<DaySum>).day;
+    const id = JSON.stringify([day ? day.getTime() : null, sum.module, sum.action, ...sum.keys]);
     const g = groups.get(id);
     if (!g) groups.set(id, { ...sum });
     else {
@@ -103,7 +123,13 @@ const EDGES: Array<AggregatedPart | AggregatedEdge> = [
   { source: 'raw', span: { from: DAY('2026-03-05'), to: new Date('2026-03-05T06:30:00.000Z') } },
 ];
 
-/** The SQL of `userActionsAggregated`: sums per (module, action[, aggregations]) of planned parts. */
+const BY_DAY: AnswerPart[] = [
+  { source: 'days', span: { from: DAY('2026-03-02'), to: DAY('2026-03-05') } },
+  { source: 'raw', span: { from: new Date('2026-03-01T10:00:00.000Z'), to: DAY('2026-03-02') }, day: { from: DAY('2026-03-01'), to: DAY('2026-03-02') } },
+  { source: 'dayLessRest', day: { from: DAY('2026-03-05'), to: DAY('2026-03-06') }, rest: { from: new Date('2026-03-05T20:00:00.000Z'), to: DAY('2026-03-06') } },
+];
+
+/** The SQL of `userActionsAggregated` (and of `userActionsSeries`' day, week and month buckets): sums per (module, action[, aggregations]) of planned parts. */
 @Injectable()
 export class AggregatedRepository {
   constructor(private readonly db: Database) {}
@@ -143,28 +169,85 @@ export class AggregatedRepository {
       ],
       explain: true,
     },
+    {
+      name: 'edge days through their whole hours (stat_hour) and the partial hours raw',
+      params: [
+        7,
+        { module: 3 },
+        [],
+        [
+          { source: 'days', span: { from: DAY('2026-03-02'), to: DAY('2026-03-05') } },
+          { source: 'raw', span: { from: new Date('2026-03-01T10:20:00.000Z'), to: new Date('2026-03-01T11:00:00.000Z') } },
+          { source: 'hours', span: { from: new Date('2026-03-01T11:00:00.000Z'), to: DAY('2026-03-02') } },
+        ],
+      ],
+      explain: true,
+    },
     { name: 'by actionId: raw rows streamed, grouped in the service', params: [7, { module: 3 }, ['actionId'], [{ source: 'raw', span: { from: DAY('2026-03-01'), to: DAY('2026-04-01') } }]], explain: true },
     { name: 'by actionId and country, actions', params: [7, { module: 3, actions: [1, 2] }, ['actionId', 'country'], [{ source: 'raw', span: { from: DAY('2026-03-01'), to: DAY('2026-04-01') } }]], explain: true },
   )
   async sums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[]): Promise<AggregatedSum[]> {
     if (parts.length === 0) return [];
     if (!aggregations.every((a) => SUMMARISED.has(a))) return this.streamedSums(tenant, filter, aggregations, parts);
+    return this.read(tenant, filter, aggregations, parts, false);
+  }
+
+  /**
+   * {@link sums} per local day (userActionsSeries: its day, week and month buckets are unions of
+   * local days): the summary days grouped by `day` as well, every other part within one local day
+   * (the planner splits them: `planParts(…, { byDay: true })`) filed under it. The same parts, the
+   * same one statement; {@link SUMMARISED} aggregations only.
+   */
+  @GenerateSql(
+    { name: 'by day: summary days and raw edges', params: [7, { module: 3 }, [], BY_DAY], explain: true },
+    {
+      name: 'by day: an edge day through its whole hours (stat_hour), its partial hour raw',
+      params: [
+        7,
+        { module: 3 },
+        [],
+        [
+          { source: 'days', span: { from: DAY('2026-03-02'), to: DAY('2026-03-05') } },
+          { source: 'raw', span: { from: new Date('2026-03-01T10:20:00.000Z'), to: new Date('2026-03-01T11:00:00.000Z') }, day: { from: DAY('2026-03-01'), to: DAY('2026-03-02') } },
+          { source: 'hours', span: { from: new Date('2026-03-01T11:00:00.000Z'), to: DAY('2026-03-02') }, day: { from: DAY('2026-03-01'), to: DAY('2026-03-02') } },
+        ],
+      ],
+      explain: true,
+    },
+    { name: 'by day and actionLabel', params: [7, { module: 3 }, ['actionLabel'], BY_DAY], explain: true },
+  )
+  async daySums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[]): Promise<DaySum[]> {
+    if (parts.length === 0) return [];
+    if (!aggregations.every((a) => SUMMARISED.has(a))) throw new Error(`the summaries cannot answer aggregations ${aggregations.join(', ')} by day`);
+    return (await this.read(tenant, filter, aggregations, parts, true)) as DaySum[];
+  }
+
+  private async read(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[], byDay: boolean): Promise<AggregatedSum[]> {
     // Only an edge needs a probe (a day less its rest does not): none, and the sums are one statement without a transaction.
     const probes = parts.filter((p) => p.source === 'edge').length;
-    // A day less its rest is two SELECTs, every other part one.
-    const selects = parts.reduce((n, p) => n + (p.source === 'dayLessRest' ? 2 : 1), 0);
+    // Raw parts are one SELECT; summary days two (the table and the pending rows); a day less its rest three.
+    const selects = parts.reduce((n, p) => n + (p.source === 'dayLessRest' ? 3 : p.source === 'raw' ? 1 : 2), 0);
     // The probes and the sums see one snapshot: a row arriving in between cannot be lost or counted twice.
+    // By day: each SELECT but the summary days' is tagged with its day's number here (`slot`).
+    const slotDays: Date[] = [];
+    const slotOf = (day: Span | undefined) => {
+      if (!byDay) return undefined;
+      if (!day) throw new Error('a by-day read needs every raw part within one local day');
+      return slotDays.push(day.from);
+    };
     const rows: Array<Record<string, unknown>> = await this.db.snapshot(async (em) => {
       const statements: Array<[string, unknown[]]> = [];
       let edge = 0;
       for (const p of parts) {
         const part = p.source === 'edge' ? await this.resolveEdge(em, tenant, p) : p;
-        if (part.source !== 'dayLessRest') statements.push(this.part(tenant, filter, aggregations, part));
-        else {
+        if (part.source !== 'dayLessRest') {
+          statements.push(this.part(tenant, filter, aggregations, part, 0, part.source === 'days' ? (byDay ? 0 : undefined) : slotOf(part.day)));
+        } else {
           // Tagged by edge, grouped by level: the two SELECTs are subtracted per (group, level) below.
           edge += 1;
-          statements.push(this.part(tenant, filter, aggregations, { source: 'days', span: part.day }, edge));
-          statements.push(this.part(tenant, filter, aggregations, { source: 'raw', span: part.rest }, edge));
+          const slot = slotOf(part.day);
+          statements.push(this.part(tenant, filter, aggregations, { source: 'days', span: part.day }, edge, slot));
+          statements.push(this.part(tenant, filter, aggregations, { source: 'raw', span: part.rest }, edge, slot));
         }
       }
       return em.query(statements.map(([sql]) => sql).join(' UNION ALL '), statements.flatMap(([, params]) => params));
@@ -179,12 +262,16 @@ export class AggregatedRepository {
         count: toInt(r.count),
         aggregationLevel: toInt(r.aggregationLevel),
       };
+      if (byDay) {
+        const slot = toInt(r.slot);
+        (sum as DaySum).day = slot === 0 ? toInstant(r.day) : slotDays[slot - 1];
+      }
       const edge = toInt(r.edge);
       if (edge === 0) {
         sums.push(sum);
         continue;
       }
-      const id = JSON.stringify([edge, sum.aggregationLevel, sum.module, sum.action, ...sum.keys]);
+      const id = JSON.stringify([edge, sum.aggregationLevel, sum.module, sum.action, ...sum.keys]); // one edge: one day
       const d = differences.get(id);
       if (d) d.count += sum.count;
       else differences.set(id, sum);
@@ -195,7 +282,7 @@ export class AggregatedRepository {
       // A level whose rows all lie in the rest is not in the edge (nor is its level in the answer).
       if (d.count > 0) sums.push(d);
     }
-    // Each SELECT groups its own rows; only several (summary days, raw edges, a day less its rest) can name a group twice.
+    // Each SELECT groups its own rows; only several (summary days, raw edges, a day less its rest) can name a group (a day) twice.
     return selects === 1 ? sums : mergeSums(sums);
   }
 
@@ -213,10 +300,34 @@ export class AggregatedRepository {
       if (p.source !== 'raw') throw new Error(`the summaries cannot answer aggregations ${aggregations.join(', ')}`);
       return p.span;
     });
+    return this.streamed(tenant, filter, aggregations, spans);
+  }
+
+  /**
+   * The rows of `user_action` in `span`, streamed and summed per group, and per slot within the
+   * group: `slot(created)` numbers the bucket (of `slots`) a row's instant falls in
+   * (userActionsSeries: hour buckets until an hourly summary answers them, and every bucket by
+   * actionId — docs/performance.md). The same grouping as the unbucketed per-item read, each
+   * group with one array of counts (a per-item series of 10⁵ items × 31 days holds 10⁵ arrays, not
+   * an object per item and day); one statement.
+   */
+  @GenerateSql({ name: 'rows of a span with their instants', params: [7, { module: 3 }, ['actionId'], { from: DAY('2026-03-01'), to: DAY('2026-03-08') }, 7, () => 0], explain: true })
+  async slotSums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], span: Span, slots: number, slot: (created: number) => number): Promise<SlotSums[]> {
+    return (await this.streamed(tenant, filter, aggregations, [span], { slots, of: slot })) as SlotSums[];
+  }
+
+  private async streamed(
+    tenant: number,
+    filter: AggregatedFilter,
+    aggregations: readonly Aggregation[],
+    spans: readonly Span[],
+    bucketing?: { slots: number; of: (created: number) => number },
+  ): Promise<AggregatedSum[]> {
     const where = ['tenant = ?', `(${spans.map(() => '(created >= ? AND created < ?)').join(' OR ')})`];
     const params: unknown[] = [tenant, ...spans.flatMap((s) => [this.db.sql.instant(s.from), this.db.sql.instant(s.to)])];
     this.filterWhere(filter, where, params);
     const cols = aggregations.map((a) => `${COLUMN[a]} AS ${a}`);
+    if (bucketing) cols.unshift('created');
     const rows = this.db.streamSql(`SELECT module, action, ${[...cols, 'count', 'aggregation_level AS aggregationLevel'].join(', ')} FROM user_action WHERE ${where.join(' AND ')}`, params);
     type Tree = Map<unknown, Tree | AggregatedSum>;
     const root: Tree = new Map();
@@ -236,15 +347,17 @@ export class AggregatedRepository {
         node = next;
         key = i === 0 ? action : toStringOrNull(r[aggregations[i - 1]]);
       }
-      const g = node.get(key) as AggregatedSum | undefined;
+      let g = node.get(key) as AggregatedSum | undefined;
       if (g) {
         g.count += count;
         if (level > g.aggregationLevel) g.aggregationLevel = level;
       } else {
-        const entry: AggregatedSum = { module, action, keys: aggregations.map((a) => toStringOrNull(r[a])), count, aggregationLevel: level };
-        node.set(key, entry);
-        sums.push(entry);
+        g = { module, action, keys: aggregations.map((a) => toStringOrNull(r[a])), count, aggregationLevel: level };
+        if (bucketing) (g as SlotSums).counts = new Array<number>(bucketing.slots).fill(0);
+        node.set(key, g);
+        sums.push(g);
       }
+      if (bucketing) (g as SlotSums).counts[bucketing.of(toInstant(r.created).getTime())] += count;
     };
     // 'data' callbacks, not `for await`: no promise per row (10⁶ rows).
     rows.on('data', (r: Record<string, unknown>) => {
@@ -265,7 +378,7 @@ export class AggregatedRepository {
       'SELECT 1 AS found FROM user_action WHERE tenant = ? AND ((created >= ? AND created < ?) OR (created >= ? AND created < ?)) LIMIT 1',
       [tenant, i(edge.day.from), i(edge.span.from), i(edge.span.to), i(edge.day.to)],
     );
-    return rest.length === 0 ? { source: 'days', span: edge.day } : { source: 'raw', span: edge.span };
+    return rest.length === 0 ? { source: 'days', span: edge.day } : { source: 'raw', span: edge.span, day: edge.day };
   }
 
   /** Adds the module / actions filter to a statement's conditions and parameters. */
@@ -281,27 +394,34 @@ export class AggregatedRepository {
   }
 
   /**
-   * One part of the answer: sums of one table over one span, as a parameterised SELECT
-   * ({@link SUMMARISED} aggregations only: `sums` routes the rest to {@link streamedSums}).
+   * One part of the answer: sums of one span, as parameterised SELECTs joined by UNION ALL
+   * ({@link SUMMARISED} aggregations only: `sums` routes the rest to {@link streamedSums}) —
+   * raw: one SELECT on `user_action`; summary days: the table {@link summaryTable} picks plus the
+   * pending rows of those days ({@link summaryRows}: two SELECTs, each grouping its own rows).
    * `edge` 0: a part added as it is (each group's highest level). `edge` n > 0: one side of the
    * n-th {@link DayLessRest}, grouped by level too, its raw rest negated.
    */
-  private part(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], part: AggregatedPart, edge = 0): [string, unknown[]] {
-    const table = part.source === 'raw' ? 'user_action' : summaryTable(aggregations);
-    const timeColumn = part.source === 'raw' ? 'created' : 'day';
+  private part(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], part: AggregatedPart, edge = 0, slot?: number): [string, unknown[]] {
+    const raw = part.source === 'raw';
+    if (part.source === 'hours' && aggregations.length > 0) throw new Error(`stat_hour cannot answer aggregations ${aggregations.join(', ')}`);
+    const timeColumn = raw ? 'created' : part.source === 'hours' ? 'hour' : 'day';
     const cols = aggregations.map((a) => `${COLUMN[a]} AS ${a}`);
     const groupBy = ['module', 'action', ...aggregations.map((a) => COLUMN[a])];
+    // By day (a slot is given): slot 0 is the summary days, grouped by day; any other slot a part within one day.
+    if (slot === 0) {
+      cols.unshift('0 AS slot', 'day');
+      groupBy.push('day');
+    } else if (slot !== undefined) cols.unshift(`${Number(slot)} AS slot`, 'NULL AS day');
     const where = ['tenant = ?', `${timeColumn} >= ?`, `${timeColumn} < ?`];
     const params: unknown[] = [tenant, this.db.sql.instant(part.span.from), this.db.sql.instant(part.span.to)];
     this.filterWhere(filter, where, params);
-    const sum = edge > 0 && part.source === 'raw' ? '-SUM(count) AS count' : 'SUM(count) AS count';
+    const sum = edge > 0 && raw ? '-SUM(count) AS count' : 'SUM(count) AS count';
     const level = edge > 0 ? 'aggregation_level AS aggregationLevel' : 'MAX(aggregation_level) AS aggregationLevel';
     if (edge > 0) groupBy.push('aggregation_level');
     // `edge` is a number the code counts (never input); a literal keeps the UNION's parameters in order.
-    return [
-      `SELECT ${Number(edge)} AS edge, module, action, ${[...cols, sum, level].join(', ')}
-         FROM ${table} WHERE ${where.join(' AND ')} GROUP BY ${groupBy.join(', ')}`,
-      params,
-    ];
+    const select = `${Number(edge)} AS edge, module, action, ${[...cols, sum, level].join(', ')}`;
+    if (raw) return [`SELECT ${select} FROM user_action WHERE ${where.join(' AND ')} GROUP BY ${groupBy.join(', ')}`, params];
+    const rows = summaryRows(part.source === 'hours' ? 'stat_hour' : summaryTable(aggregations), select, where, params, groupBy);
+    return [rows.sql, rows.params];
   }
 }

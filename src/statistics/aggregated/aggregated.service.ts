@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { Calendar } from '../../common/calendar';
 import { Clock } from '../../common/clock';
-import { planRange, shorterRest } from '../../summary/range-plan';
+import { planRange, shorterRest, type Span } from '../../summary/range-plan';
 import { checkRange } from '../statistics-query.dto';
 import { AggregatedOtherDto, AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto, Aggregation } from './aggregated.dto';
 import { AggregatedRepository, AnswerPart, SUMMARISED } from './aggregated.repository';
@@ -19,7 +19,7 @@ export interface AggregatedResult {
 }
 
 /** A group's values as SQL orders them: NULL first, then byte order (both databases use binary collations). */
-type SortKey = Array<Buffer | null>;
+export type SortKey = Array<Buffer | null>;
 
 function sortKey(keys: Array<string | null>): SortKey {
   return keys.map((k) => (k === null ? null : Buffer.from(k)));
@@ -29,7 +29,27 @@ function sortKey(keys: Array<string | null>): SortKey {
 interface Group {
   row: AggregatedUserActionDto;
   keys: Array<string | null>;
+}
+
+/** A group as {@link rankGroups} sorts it: module, action and the aggregations' values. */
+export interface RankedGroup {
+  row: { module: number; action: number };
+  keys: Array<string | null>;
+  /** The keys as bytes, set by the first comparison that needs them. */
   bytes?: SortKey;
+}
+
+/**
+ * The order of groups — one for userActionsAggregated and the series' top N: by module, action,
+ * then the aggregations in request order (NULL first, then byte order, as SQL orders them);
+ * `orderBy=count` by `count` descending, ties in that order. Sorts `groups` in place.
+ */
+export function rankGroups<G extends RankedGroup>(groups: G[], count: (g: G) => number, orderBy?: 'count'): G[] {
+  // A group's values become bytes once, when a comparison first needs them (a per-item answer
+  // sorts 10⁵–10⁶ groups; by count, few comparisons get past the counts).
+  const keyOf = (g: G) => (g.bytes ??= sortKey(g.keys));
+  const byKey = (a: G, b: G) => a.row.module - b.row.module || a.row.action - b.row.action || compareKeys(keyOf(a), keyOf(b));
+  return groups.sort(orderBy === 'count' ? (a, b) => count(b) - count(a) || byKey(a, b) : byKey);
 }
 
 function compareKeys(a: SortKey, b: SortKey): number {
@@ -44,6 +64,88 @@ function compareKeys(a: SortKey, b: SortKey): number {
   }
   return 0;
 }
+
+/**
+ * The parts [from, to) is read in — one plan for userActionsAggregated and userActionsSeries:
+ * whole local days from the summaries; a partial edge day (within one local day) read the
+ * cheapest exact way, by the raw rows it costs (counted up to `now`: rows are created up to now):
+ * - `hourly` (no aggregations: `stat_hour` has module, action and level only): its whole local
+ *   hours from the hourly summary, the partial hours at its ends raw — unless
+ * - its summary day less the rest of the day costs fewer raw rows (a range ending now or later:
+ *   the rest is all but empty), or
+ * - neither applies: an edge the repository probes (from the summary when the rest is empty,
+ *   else raw).
+ * Not `summarised` (actionId): the whole range raw. A short range across midnight is one span
+ * over two days: read raw (or through its whole hours when `hourly`); with `byDay` (a series:
+ * every part but the summary days within one local day) it is cut at midnight and each piece
+ * planned as an edge.
+ */
+export function planParts(calendar: Calendar, from: Date, to: Date, opts: { summarised: boolean; now: Date; byDay?: boolean; hourly?: boolean }): AnswerPart[] {
+  if (!opts.summarised) return from.getTime() < to.getTime() ? [{ source: 'raw', span: { from, to } }] : [];
+  const plan = planRange(calendar, from, to);
+  const parts: AnswerPart[] = [];
+  if (plan.days) parts.push({ source: 'days', span: plan.days });
+  for (const whole of plan.raw) {
+    const pieces: Span[] = [];
+    if (!opts.byDay) pieces.push(whole);
+    else {
+      // Cut at each local midnight inside the span (a short range across midnight: one cut).
+      let a = whole.from;
+      for (let m = calendar.addDays(calendar.startOfDay(a), 1); m.getTime() < whole.to.getTime(); m = calendar.addDays(m, 1)) {
+        pieces.push({ from: a, to: m });
+        a = m;
+      }
+      pieces.push({ from: a, to: whole.to });
+    }
+    for (const span of pieces) {
+      const dayFrom = calendar.startOfDay(span.from);
+      const day = { from: dayFrom, to: calendar.addDays(dayFrom, 1) };
+      const within = span.to.getTime() <= day.to.getTime();
+      if (within && span.from.getTime() === day.from.getTime() && span.to.getTime() === day.to.getTime()) {
+        parts.push({ source: 'days', span: day });
+        continue;
+      }
+      const hours = opts.hourly ? wholeHours(calendar, span) : undefined;
+      const rest = within ? shorterRest(span, day, opts.now) : undefined;
+      if (hours && (!rest || rawCost(hours.head, opts.now) + rawCost(hours.tail, opts.now) < rawCost(rest, opts.now))) {
+        const tag = within ? { day } : {};
+        if (hours.head) parts.push({ source: 'raw', span: hours.head, ...tag });
+        parts.push({ source: 'hours', span: hours.hours, ...tag });
+        if (hours.tail) parts.push({ source: 'raw', span: hours.tail, ...tag });
+      } else if (rest) parts.push({ source: 'dayLessRest', day, rest });
+      else if (within) parts.push({ source: 'edge', span, day });
+      else parts.push({ source: 'raw', span });
+    }
+  }
+  return parts;
+}
+
+/** How much of `span` lies before `now` (rows are created up to now), in ms: what reading it raw costs. */
+function rawCost(span: Span | undefined, now: Date): number {
+  return span ? Math.max(0, Math.min(span.to.getTime(), now.getTime()) - span.from.getTime()) : 0;
+}
+
+/**
+ * The whole local hours of `span` (the hours of `stat_hour`, keyed by Calendar.startOfHour) and
+ * the partial hours before and after them; undefined when `span` holds no whole hour. Exact
+ * because startOfHour never decreases and never passes its instant: with both ends hour starts
+ * (fixed points of startOfHour), a row lies in [from, to) exactly when its hour key does — also
+ * where a 30-minute daylight-saving change makes an hour 30 or 90 minutes long
+ * (Australia/Lord_Howe).
+ */
+export function wholeHours(calendar: Calendar, span: Span): { head?: Span; hours: Span; tail?: Span } | undefined {
+  const first = calendar.startOfHour(span.from);
+  const from = first.getTime() === span.from.getTime() ? first : calendar.startOfHour(new Date(first.getTime() + HOUR_MS));
+  const to = calendar.startOfHour(span.to);
+  if (from.getTime() < span.from.getTime() || from.getTime() >= to.getTime()) return undefined;
+  return {
+    ...(from.getTime() > span.from.getTime() ? { head: { from: span.from, to: from } } : {}),
+    hours: { from, to },
+    ...(span.to.getTime() > to.getTime() ? { tail: { from: to, to: span.to } } : {}),
+  };
+}
+
+const HOUR_MS = 3_600_000;
 
 /**
  * Sums per (module, action[, aggregations]) in [from, to). Whole local days are read from the
@@ -77,24 +179,7 @@ export class AggregatedService {
     if (q.actions && q.module === undefined) throw new BadRequestException('actions is only allowed together with module');
     const { from, to } = this.range(q);
     const aggregations = q.aggregations ?? [];
-    const summarised = aggregations.every((a) => SUMMARISED.has(a));
-    const plan = summarised ? planRange(this.calendar, from, to) : { raw: [{ from, to }] };
-    const parts: AnswerPart[] = [];
-    if (plan.days) parts.push({ source: 'days', span: plan.days });
-    const now = this.clock.now();
-    for (const span of plan.raw) {
-      // A partial edge day (within one local day): its summary day less the rest of it when that
-      // rest is shorter (counted up to now), else an edge the repository probes: from the summary
-      // when the rest is empty, else raw. (A short range across midnight is one raw span over two days: read raw.)
-      const from = this.calendar.startOfDay(span.from);
-      const day = { from, to: this.calendar.addDays(from, 1) };
-      if (!summarised || span.to.getTime() > day.to.getTime()) {
-        parts.push({ source: 'raw', span });
-        continue;
-      }
-      const rest = shorterRest(span, day, now);
-      parts.push(rest ? { source: 'dayLessRest', day, rest } : { source: 'edge', span, day });
-    }
+    const parts = planParts(this.calendar, from, to, { summarised: aggregations.every((a) => SUMMARISED.has(a)), now: this.clock.now(), hourly: aggregations.length === 0 });
     const sums = await this.repository.sums(tenant, { module: q.module, actions: q.actions }, aggregations, parts);
     // One sum per group (AggregatedRepository.sums).
     const groups: Group[] = sums.map(({ module, action, keys, count, aggregationLevel }) => {
@@ -102,11 +187,7 @@ export class AggregatedService {
       aggregations.forEach((a, i) => (row[a] = keys[i]));
       return { row, keys };
     });
-    // A group's values become bytes once, when a comparison first needs them (a per-item answer
-    // sorts 10⁵–10⁶ groups; by count, few comparisons get past the counts).
-    const bytes = (g: Group) => (g.bytes ??= sortKey(g.keys));
-    const byKey = (a: Group, b: Group) => a.row.module - b.row.module || a.row.action - b.row.action || compareKeys(bytes(a), bytes(b));
-    const rows = groups.sort(q.orderBy === 'count' ? (a, b) => b.row.count - a.row.count || byKey(a, b) : byKey).map((g) => g.row);
+    const rows = rankGroups(groups, (g) => g.row.count, q.orderBy).map((g) => g.row);
     if (q.limit === undefined) return { from, to, aggregations, rows, total: rows.length };
     // Paged after the merge: a group's count may come from summary days and raw edge days, so
     // only the merged groups can be ranked (docs/performance.md: why not in SQL).

@@ -69,6 +69,8 @@ export class ConfigurationsController {
     if (format === 'json') {
       return this.service.page(tenant, resolved);
     }
-    return configurationsCsv(tenant, from, to, this.service.stream(tenant, resolved).rows);
+    // XLSX: counted first, so an export beyond one worksheet is refused before any byte.
+    const total = format === 'xlsx' ? await this.service.count(tenant, resolved) : undefined;
+    return configurationsCsv(tenant, from, to, this.service.stream(tenant, resolved).rows, total);
   }
 }

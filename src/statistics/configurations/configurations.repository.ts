@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { EntityManager } from 'typeorm';
 import { Database } from '../../database/database.service';
+import { summaryRows } from '../../summary/summary-sql';
 import { GenerateSql, SqlArg } from '../../database/generate-sql';
 import { toBool, toInstant, toInt, toStringOrNull } from '../../database/values';
 
@@ -127,11 +128,16 @@ export class ConfigurationsRepository {
   async realTimeRowsOfDays(em: EntityManager, filter: PairsFilter, from: Date, to: Date): Promise<RowsByPair> {
     const table = filter.configuratorId === undefined ? 'stat_day' : 'stat_day_label';
     const where = this.pairsWhere(filter, 's');
-    const rows: Array<Record<string, unknown>> = await em.query(
-      `SELECT s.module AS module, s.action AS action, SUM(s.count) AS n FROM ${table} s
-        WHERE s.tenant = ? AND s.day >= ? AND s.day < ? AND s.aggregation_level = 0 AND ${where.sql} GROUP BY s.module, s.action`,
+    // The summary table and the pending rows of those days, each side grouped, then added up.
+    const rows$ = summaryRows(
+      table,
+      's.module AS module, s.action AS action, SUM(s.count) AS n',
+      ['s.tenant = ?', 's.day >= ?', 's.day < ?', 's.aggregation_level = 0', where.sql],
       [filter.tenant, this.db.sql.instant(from), this.db.sql.instant(to), ...where.params],
+      ['s.module', 's.action'],
+      's',
     );
+    const rows: Array<Record<string, unknown>> = await em.query(`SELECT module, action, SUM(n) AS n FROM (${rows$.sql}) u GROUP BY module, action`, rows$.params);
     return byPair(rows);
   }
 

@@ -185,6 +185,22 @@ export class ConfigurationsService {
     return total;
   }
 
+  /**
+   * How many rows an export of the query gives (meta.total of a JSON page), counted as `page`
+   * counts them — from the summaries, without reading the rows — so an XLSX export beyond one
+   * worksheet is refused before it starts.
+   */
+  async count(tenant: number, q: ConfigurationsQueryDto): Promise<number> {
+    const { from, to } = this.range(q);
+    return this.db.snapshot(async (em) => {
+      const groups = this.nameGroups(await this.repository.configurationActions(em, q.actions));
+      const pairs = groups.flatMap((g) => g.pairs);
+      if (!pairs.length) return 0;
+      const rows = await this.rowsByPair(em, { tenant, pairs, configuratorId: q.configuratorId }, from, to);
+      return pairs.reduce((sum, p) => sum + (rows.get(pairKey(p.module, p.action)) ?? 0), 0);
+    });
+  }
+
   /** Every match, streamed from the database name by name (flat memory whatever the row count). */
   stream(tenant: number, q: ConfigurationsQueryDto): { from: Date; to: Date; rows: Readable } {
     const { from, to } = this.range(q);

@@ -5,9 +5,9 @@ import { Authenticated } from '../../auth/authenticated.decorator';
 import { TENANT_STATISTICS } from '../../auth/principal';
 import type { Request, Response } from 'express';
 import { ApiReadRoute } from '../../openapi/api-docs.decorators';
-import { AnswerCache } from '../output/answer-cache';
 import { CsvResult } from '../output/csv';
-import { HttpCache, NotModified } from '../output/http-cache';
+import { NotModified } from '../output/http-cache';
+import { ReadCache } from '../output/read-cache';
 import type { OutputFormat } from '../output/negotiate';
 import { OutputInterceptor, ResponseFormat } from '../output/output.interceptor';
 import { checkRange } from '../statistics-query.dto';
@@ -21,8 +21,7 @@ import { MonthlyRow, UserActionsService } from './user-actions.service';
 export class UserActionsController {
   constructor(
     private readonly service: UserActionsService,
-    private readonly cache: HttpCache,
-    private readonly answers: AnswerCache,
+    private readonly cache: ReadCache,
   ) {}
 
   @Get()
@@ -52,8 +51,8 @@ export class UserActionsController {
   ): Promise<MonthlyUserActionsResponseDto | CsvResult<MonthlyRow> | NotModified> {
     if (query.from && query.to) checkRange(query.from, query.to);
     const spec = { route: 'useractions' as const, tenant, format, query, from: query.from, to: query.to };
-    if (await this.cache.validate(req, res, spec)) return new NotModified();
-    const rows = await this.answers.answer('useractions', res, (r) => r.length, () => this.service.monthly(tenant, query));
+    const rows = await this.cache.answer(req, res, spec, (r) => r.length, () => this.service.monthly(tenant, query));
+    if (rows instanceof NotModified) return rows;
     if (format === 'json') return this.service.toJson(rows);
     return userActionsCsv(tenant, query, rows);
   }

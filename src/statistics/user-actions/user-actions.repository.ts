@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Database } from '../../database/database.service';
+import { summaryRows } from '../../summary/summary-sql';
 import { GenerateSql } from '../../database/generate-sql';
 import { toInstant, toInt } from '../../database/values';
 import { OpenSpan, Span } from '../../summary/range-plan';
@@ -79,9 +80,11 @@ export class MonthlyUserActionsRepository {
       where.push('day < ?');
       params.push(this.db.sql.instant(days.to));
     }
+    // stat_day and the pending rows of those days, each side grouped, then added up.
+    const rows$ = summaryRows('stat_day', 'day, module, action, SUM(count) AS count, MIN(min_created) AS first_created', where, params, ['day', 'module', 'action']);
     const rows: Array<Record<string, unknown>> = await em.query(
-      `SELECT day, module, action, SUM(count) AS count, MIN(min_created) AS date FROM stat_day WHERE ${where.join(' AND ')} GROUP BY day, module, action`,
-      params,
+      `SELECT day, module, action, SUM(count) AS count, MIN(first_created) AS date FROM (${rows$.sql}) s GROUP BY day, module, action`,
+      rows$.params,
     );
     return rows.map((r) => ({ day: toInstant(r.day), module: toInt(r.module), action: toInt(r.action), count: toInt(r.count), date: toInstant(r.date) }));
   }

@@ -5,7 +5,7 @@ import { Metrics } from '../metrics/metrics.service';
 import { mysqlPoolStats } from './data-source-options';
 import { Dialect, DialectSql } from './dialect';
 import { isDatabaseUnavailable, retryDelayMs, transactionRetryOf } from './errors';
-import { pipeMysqlRows, ROW_BATCH, streamSqliteRows } from './row-streams';
+import { destroyMysqlConnection, pipeMysqlRows, ROW_BATCH, streamSqliteRows } from './row-streams';
 
 export type { Dialect } from './dialect';
 
@@ -76,7 +76,7 @@ export class Database implements OnApplicationShutdown {
       return await work(runner);
     } catch (err) {
       if (isDatabaseUnavailable(err)) {
-        (runner as unknown as { databaseConnection?: { destroy?(): void } }).databaseConnection?.destroy?.();
+        destroyMysqlConnection((runner as unknown as { databaseConnection?: Parameters<typeof destroyMysqlConnection>[0] }).databaseConnection);
       }
       throw err;
     } finally {

@@ -7,6 +7,19 @@ import { QueryRunner } from 'typeorm';
  * with backpressure, stopped (and their connection freed) when destroyed.
  */
 
+/**
+ * Drops a mysql2 connection at once, both ways. mysql2's `destroy()` only half-closes its socket
+ * (`stream.end()`): a server blocked writing rows to a paused stream (an export whose client went
+ * away) never reads that FIN, and keeps the statement — its transaction, read view and metadata
+ * locks on every table it reads — until `net_write_timeout` (60 s by default); a migration's DDL
+ * waits behind them. Destroying the socket too closes it: the server's next write fails at once
+ * and it rolls the statement back.
+ */
+export function destroyMysqlConnection(conn: { destroy?(): void; stream?: { destroy?(): void } } | undefined): void {
+  conn?.destroy?.();
+  conn?.stream?.destroy?.();
+}
+
 /** Rows per batch: the streams' high-water mark and SQLite's rows per turn of the event loop. */
 export const ROW_BATCH = 512;
 
@@ -45,7 +58,7 @@ export function pipeMysqlRows(
     if (finished) return;
     finished = true;
     clearTimeout(idle);
-    if (broken && conn) conn.destroy();
+    if (broken) destroyMysqlConnection(conn);
     void runner.release().catch(() => undefined);
   };
   out._read = () => {

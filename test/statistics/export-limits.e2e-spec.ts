@@ -75,6 +75,25 @@ describe('CSV export limits (429 + Retry-After)', () => {
     expect(limiter.inFlight()).toBe(n);
   }
 
+  /**
+   * MySQL: an abandoned export leaves no statement behind. Its connection is dropped both ways, so
+   * the server, blocked writing rows nobody reads, stops at once — before, it held the statement's
+   * transaction and metadata locks until net_write_timeout (60 s), and a migration's DDL on
+   * user_action waited behind them (what the label-upgrade spec's DROP INDEX ran into). A table
+   * lock needs what DDL needs: granted within 20 s (well inside those 60 s), or this fails.
+   */
+  async function expectNoStatementLeft(): Promise<void> {
+    if (t.config.database.type !== 'mysql') return;
+    const runner = t.dataSource.createQueryRunner();
+    try {
+      await runner.query('SET SESSION lock_wait_timeout = 20');
+      await runner.query('LOCK TABLES user_action WRITE, configuration_snapshot WRITE');
+      await runner.query('UNLOCK TABLES');
+    } finally {
+      await runner.release();
+    }
+  }
+
   it('a tenant beyond its limit gets 429 with Retry-After naming EXPORT_MAX_CONCURRENT_PER_TENANT; JSON is not limited', async () => {
     const a = await startExport(1);
     const b = await startExport(1);
@@ -119,6 +138,7 @@ describe('CSV export limits (429 + Retry-After)', () => {
     // Abandoned: the client disconnects in the middle.
     b.req.destroy();
     await inFlight(0);
+    await expectNoStatementLeft();
     const again = await Promise.all([startExport(1), startExport(1)]);
     expect(again.map((o) => o.res.statusCode)).toEqual([200, 200]);
   });

@@ -53,8 +53,16 @@ export class Calendar {
   /** The local day or month holding `t`: its start and the start of the next one. */
   private period(t: number, unit: 'hour' | 'day' | 'month'): { start: number; end: number } {
     const start = DateTime.fromMillis(t, { zone: this.zone }).startOf(unit);
-    // An hour is a real hour (a 25-hour day has 25 of them): the next one starts 60 minutes later.
-    const end = unit === 'hour' ? start.plus({ hours: 1 }) : start.plus(unit === 'day' ? { days: 1 } : { months: 1 }).startOf(unit);
+    if (unit === 'hour') {
+      // An hour is a real hour (a 25-hour day has 25 of them): the next one usually starts 60
+      // minutes later — the start of the hour holding start + 1 h. Where a 30-minute change
+      // repeats half an hour (Australia/Lord_Howe, 02:00 → 01:30), start + 1 h still lies in this
+      // hour, which lasts 90 minutes: the next starts with the hour holding start + 2 h.
+      const next = (hours: number) => DateTime.fromMillis(start.toMillis() + hours * HOUR_MS, { zone: this.zone }).startOf('hour').toMillis();
+      const end = next(1) > start.toMillis() ? next(1) : next(2);
+      return { start: start.toMillis(), end };
+    }
+    const end = start.plus(unit === 'day' ? { days: 1 } : { months: 1 }).startOf(unit);
     return { start: start.toMillis(), end: end.toMillis() };
   }
 
@@ -73,6 +81,11 @@ export class Calendar {
   /** The start of the local hour holding `d` (a real hour: on a daylight-saving day 23 or 25 of them). */
   startOfHour(d: Date): Date {
     return new Date(this.hours.start(d.getTime()));
+  }
+
+  /** The start of the local hour after the one holding `d` (60 minutes later, but for 30-minute offset changes). */
+  endOfHour(d: Date): Date {
+    return new Date(this.hours.end(d.getTime()));
   }
 
   startOfDay(d: Date): Date {
@@ -188,7 +201,7 @@ export class SeriesCalendar {
     switch (interval) {
       case 'hour':
         // Usually start + 1 h; an offset change off the hour (Lord Howe's 30 minutes) shortens or lengthens one.
-        return this.startOfHour(new Date(start.getTime() + HOUR_MS));
+        return this.calendar.endOfHour(start);
       case 'day':
         return this.calendar.addDays(start, 1);
       case 'week':

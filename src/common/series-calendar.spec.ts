@@ -37,6 +37,30 @@ describe('SeriesCalendar: hours are real hours', () => {
   });
 });
 
+  // Australia/Lord_Howe moves by 30 minutes: on 2026-04-05 02:00 (+11:00) becomes 01:30 (+10:30),
+  // so local 01:00–02:00 lasts 90 minutes; on 2026-10-04 02:00 (+10:30) becomes 02:30 (+11:00),
+  // so local 02:00–03:00 lasts 30 minutes. Each is one bucket: both days have 24 buckets
+  // (24.5 and 23.5 hours), and the buckets tile the day.
+  it.each([
+    ['2026-04-04T13:00:00.000Z', '2026-04-05T13:30:00.000Z', 24, '2026-04-04T14:00:00.000Z', 90, '2026-04-05T01'],
+    ['2026-10-03T13:30:00.000Z', '2026-10-04T13:00:00.000Z', 24, '2026-10-03T15:30:00.000Z', 30, '2026-10-04T02'],
+  ])('Australia/Lord_Howe: the local day from %s has buckets that tile it; the hour changed by 30 minutes is one bucket', (from, to, hours, changed, minutes, label) => {
+    const c = cal('Australia/Lord_Howe');
+    const buckets = c.buckets(new Date(from), new Date(to), 'hour', NOW);
+    expect(buckets).toHaveLength(hours);
+    expect(c.count(new Date(from), new Date(to), 'hour')).toBe(hours);
+    expect(iso(buckets[0].start)).toBe(from);
+    expect(iso(buckets[hours - 1].end)).toBe(to);
+    buckets.forEach((b, i) => {
+      if (i > 0) expect(b.start).toEqual(buckets[i - 1].end);
+      expect(c.startOfHour(b.start)).toEqual(b.start);
+      expect(c.startOfHour(new Date(b.end.getTime() - 1))).toEqual(b.start);
+      const length = iso(b.start) === changed ? minutes : 60;
+      expect({ start: iso(b.start), minutes: (b.end.getTime() - b.start.getTime()) / 60_000 }).toEqual({ start: iso(b.start), minutes: length });
+    });
+    expect(buckets.find((b) => iso(b.start) === changed)?.label).toBe(label);
+  });
+
 describe('SeriesCalendar: days, weeks and months', () => {
   it('days are local days: 23 and 25 hours long on the changes', () => {
     const b = cal('Europe/Vienna').buckets(new Date('2026-03-27T23:00:00.000Z'), new Date('2026-03-30T22:00:00.000Z'), 'day', NOW);

@@ -14,11 +14,9 @@ import { TestApp } from '../support/test-app';
  * with `other`, every bucket adds up to the unlimited answer's bucket.
  */
 
-const NOW = new Date('2026-06-01T00:00:00.000Z');
-const FROM = new Date('2025-11-15T00:00:00.000Z');
-const TO = new Date('2026-05-31T23:00:00.000Z');
 type Agg = 'country' | 'device' | 'actionLabel' | 'actionId';
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
 interface Series {
   module: number;
@@ -31,7 +29,22 @@ interface Series {
   [agg: string]: unknown;
 }
 
-describe.each(['Europe/Vienna', 'America/New_York', 'Asia/Kolkata'])('userActionsSeries equals the raw rows in %s', (zone) => {
+/**
+ * Each zone with the service's "now"; the rows span the `days` (198) days before it (monthly rows too). Lord_Howe's "now" puts
+ * its 30-minute daylight-saving change (2026-04-05 02:00 → 01:30 local, 15:00 UTC the day before)
+ * inside the last 30 days, where hour buckets are served (from stat_hour): a 90-minute local hour.
+ */
+const ZONES: Array<{ zone: string; now: string; days?: number; transition?: string }> = [
+  { zone: 'Europe/Vienna', now: '2026-06-01T00:00:00.000Z' },
+  { zone: 'America/New_York', now: '2026-06-01T00:00:00.000Z' },
+  { zone: 'Asia/Kolkata', now: '2026-06-01T00:00:00.000Z' },
+  { zone: 'Australia/Lord_Howe', now: '2026-04-21T00:00:00.000Z', days: 240, transition: '2026-04-04T15:00:00.000Z' },
+];
+
+describe.each(ZONES)('userActionsSeries equals the raw rows in $zone', ({ zone, now, days = 198, transition }) => {
+  const NOW = new Date(now);
+  const FROM = new Date(NOW.getTime() - days * DAY);
+  const TO = new Date(NOW.getTime() - HOUR);
   let t: TestApp;
   let table: TableRow[];
   const sc = (weekStart: 'monday' | 'sunday') => new SeriesCalendar(new Calendar(zone), weekStart);
@@ -51,6 +64,11 @@ describe.each(['Europe/Vienna', 'America/New_York', 'Asia/Kolkata'])('userAction
     // Folded into the summary tables (stat_day…, stat_hour); the second batch stays pending: every read adds both.
     await t.fold();
     await ingestAll(t, randomFixture({ seed: 42, tenants, from: new Date(NOW.getTime() - 29 * DAY), to: TO, count: 600, idPrefix: 'second', boundariesIn: zone }));
+    // Around a daylight-saving change: 40 rows within two hours of it (pending, like the second batch).
+    if (transition) {
+      const at = Date.parse(transition);
+      await ingestAll(t, randomFixture({ seed: 43, tenants, from: new Date(at - 2 * HOUR), to: new Date(at + 2 * HOUR), count: 40, idPrefix: 'dst' }));
+    }
     await expectSummariesConsistent(t);
     table = (await readTable(t)).filter((r) => r.tenant === 1);
     expect(new Set(table.map((r) => r.level))).toEqual(new Set([0, 1, 2]));
@@ -83,16 +101,23 @@ describe.each(['Europe/Vienna', 'America/New_York', 'Asia/Kolkata'])('userAction
     let nonZero = 0;
     let asked = 0;
     for (let i = 0; i < 36; i++) {
-      const interval: Interval = rng.pick(['hour', 'day', 'day', 'week', 'month'] as const);
+      // In a zone with a daylight-saving change in the last 30 days, the first four questions are
+      // hourly ones around it (the rest are drawn like everywhere else).
+      const atTransition = transition !== undefined && i < 4;
+      const interval: Interval = atTransition ? 'hour' : rng.pick(['hour', 'day', 'day', 'week', 'month'] as const);
       const weekStart = rng.pick(['monday', 'sunday'] as const);
       const cal = sc(weekStart);
       const compare = interval === 'month' ? rng.pick([undefined, 'previousPeriod', 'previousYear'] as const) : rng.pick([undefined, 'previousPeriod'] as const);
       // A range the interval can serve (the comparison too): hours in the last 30 days, days and weeks in the last 180, months anywhere.
       const earliest = (cal.earliestFrom(interval, NOW, 30, 180) ?? FROM).getTime();
       const maxLength = { hour: 12 * DAY, day: 70 * DAY, week: 80 * DAY, month: 200 * DAY }[interval];
-      const length = rng.int(1, Math.floor(maxLength / 60_000)) * 60_000;
+      // Around the transition: up to 36 hours before it to up to 36 hours after it.
+      const before = rng.int(1, 36 * 60) * 60_000;
+      const length = atTransition ? before + rng.int(1, 36 * 60) * 60_000 : rng.int(1, Math.floor(maxLength / 60_000)) * 60_000;
       const lowest = Math.max(earliest + (compare === 'previousPeriod' ? length + 2 * DAY : 0), FROM.getTime());
-      const start = lowest + rng.int(0, Math.max(0, Math.floor((NOW.getTime() + DAY - length - lowest) / 60_000))) * 60_000;
+      const start = atTransition
+        ? Date.parse(transition) - before
+        : lowest + rng.int(0, Math.max(0, Math.floor((NOW.getTime() + DAY - length - lowest) / 60_000))) * 60_000;
       // Some ranges on local midnights (whole days and months: the summary days answer them).
       const aligned = rng.float() < 0.4;
       const from = aligned ? cal.calendar.startOfDay(new Date(start)) : new Date(start);

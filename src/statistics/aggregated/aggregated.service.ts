@@ -135,7 +135,7 @@ function rawCost(span: Span | undefined, now: Date): number {
  */
 export function wholeHours(calendar: Calendar, span: Span): { head?: Span; hours: Span; tail?: Span } | undefined {
   const first = calendar.startOfHour(span.from);
-  const from = first.getTime() === span.from.getTime() ? first : calendar.startOfHour(new Date(first.getTime() + HOUR_MS));
+  const from = first.getTime() === span.from.getTime() ? first : calendar.endOfHour(span.from);
   const to = calendar.startOfHour(span.to);
   if (from.getTime() < span.from.getTime() || from.getTime() >= to.getTime()) return undefined;
   return {
@@ -145,7 +145,6 @@ export function wholeHours(calendar: Calendar, span: Span): { head?: Span; hours
   };
 }
 
-const HOUR_MS = 3_600_000;
 
 /**
  * Sums per (module, action[, aggregations]) in [from, to). Whole local days are read from the

@@ -65,9 +65,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const rollup = app.get(RollupService);
-  const started = Date.now();
   let lastPrint = 0;
   let lastStep = '';
+  // The step's first line: its rows and time, so later lines give the step's own rate.
+  let first = { at: 0, rows: 0 };
   const tty = process.stderr.isTTY;
   try {
     const summary = await rollup.run({
@@ -78,10 +79,12 @@ async function main(): Promise<void> {
         const now = Date.now();
         const step = `${p.step} ${p.tenant}`;
         if (step === lastStep && now - lastPrint < 1000) return;
+        if (step !== lastStep) first = { at: now, rows: p.rowsRead };
         lastStep = step;
         lastPrint = now;
-        const secs = (now - started) / 1000;
-        const line = `rollup ${p.step} tenant ${p.tenant}: ${p.rowsRead} rows read, ${p.rowsWritten} written, ${p.rowsDeleted} deleted (${Math.round(p.rowsRead / Math.max(secs, 0.001))} rows/s this tenant)`;
+        const secs = (now - first.at) / 1000;
+        const rate = secs > 0 ? ` (${Math.round((p.rowsRead - first.rows) / secs)} rows/s this tenant)` : '';
+        const line = `rollup ${p.step} tenant ${p.tenant}: ${p.rowsRead} rows read, ${p.rowsWritten} written, ${p.rowsDeleted} deleted${rate}`;
         process.stderr.write(tty ? `\r${line}\x1b[K` : `${line}\n`);
       },
     });

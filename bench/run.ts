@@ -19,6 +19,7 @@ import { FixedClock } from '../src/common/clock';
 import { loadConfig } from '../src/config/app-config';
 import { MariaDbServer } from '../test/support/mariadb-server';
 import { ServiceProcess } from '../test/support/service-process';
+import { BENCH_SERVER_DIR, BENCH_SERVER_SETTINGS } from './server';
 import { DatasetSpec, datasetSize, EventFactory, generateDataset, LARGE_TENANT, POPULARITIES, Popularity, rollUpDataset } from './dataset';
 import { BenchRow, fetchBody, fetchCounted, peakRssMb, pct, resetPeak, windowBefore } from './scenarios/common';
 import { AGGREGATED_SCENARIOS, aggregatedScenarios, CONFIGURATION_SCENARIOS, configurationScenarios, ROLLUP_SCENARIOS, rollupScenario, SERIES_SCENARIOS, seriesScenarios } from './scenarios';
@@ -53,24 +54,7 @@ function fail(msg: string): never {
   process.exit(1);
 }
 
-/**
- * The bench's own MariaDB server (the machine's mariadbd, its own data directory and port) unless
- * BENCH_DATABASE_URL names one: configured as a production server for this dataset would be —
- * a buffer pool that holds the working set, a redo log sized for bulk writes, durable commits —
- * instead of the distribution's defaults (a 128 MB buffer pool under a multi-GB table made the
- * direct-insert baseline swing 8× within an hour; bench/README.md). Its data directory
- * (BENCH_SERVER_DIR) outlives the run, so `--reuse` finds the dataset again.
- */
-const BENCH_SERVER_SETTINGS = [
-  '--innodb-buffer-pool-size=4G',
-  '--innodb-log-file-size=1G',
-  '--innodb-flush-log-at-trx-commit=1',
-  '--innodb-flush-method=O_DIRECT',
-  '--max-allowed-packet=64M',
-  '--tmp-table-size=64M',
-  '--max-heap-table-size=64M',
-];
-const BENCH_SERVER_DIR = process.env.BENCH_SERVER_DIR ?? '/var/tmp/statistics-bench-mariadb';
+/** The bench's own MariaDB server unless BENCH_DATABASE_URL names one (bench/server.ts). */
 let benchServer: MariaDbServer | undefined;
 let baseUrl = process.env.BENCH_DATABASE_URL ?? '';
 

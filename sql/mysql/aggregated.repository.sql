@@ -597,25 +597,226 @@ GROUP BY
   action;
 -- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:20:00.000Z","2026-03-01T11:00:00.000Z",3,7,"2026-03-01T11:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-01T11:00:00.000Z","2026-03-02T00:00:00.000Z",3]
 
--- AggregatedRepository.sums (by actionId: raw rows streamed, grouped in the service)
+-- AggregatedRepository.sums (by actionId: the per-item summary days (item numbers, named after grouping) and raw edges)
 SELECT
+  0 AS edge,
+  g.module,
+  g.action,
+  i.action_id AS actionId,
+  g.count,
+  g.aggregationLevel
+FROM
+  (
+    SELECT
+      module,
+      action,
+      item,
+      SUM(count) AS count,
+      MAX(aggregation_level) AS aggregationLevel
+    FROM
+      stat_day_item
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+      AND module = ?
+    GROUP BY
+      module,
+      action,
+      item
+  ) g
+  LEFT JOIN stat_item i ON i.id = g.item
+UNION ALL
+SELECT
+  0 AS edge,
   module,
   action,
   action_id AS actionId,
-  count,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_id
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_id
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_id;
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z",3]
+
+-- AggregatedRepository.sums (by actionId: an edge day read as its per-item summary day less the raw rest)
+SELECT
+  0 AS edge,
+  g.module,
+  g.action,
+  i.action_id AS actionId,
+  g.count,
+  g.aggregationLevel
+FROM
+  (
+    SELECT
+      module,
+      action,
+      item,
+      SUM(count) AS count,
+      MAX(aggregation_level) AS aggregationLevel
+    FROM
+      stat_day_item
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+    GROUP BY
+      module,
+      action,
+      item
+  ) g
+  LEFT JOIN stat_item i ON i.id = g.item
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  action,
+  action_id
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+GROUP BY
+  module,
+  action,
+  action_id
+UNION ALL
+SELECT
+  1 AS edge,
+  g.module,
+  g.action,
+  i.action_id AS actionId,
+  g.count,
+  g.aggregationLevel
+FROM
+  (
+    SELECT
+      module,
+      action,
+      item,
+      SUM(count) AS count,
+      aggregation_level AS aggregationLevel
+    FROM
+      stat_day_item
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+    GROUP BY
+      module,
+      action,
+      item,
+      aggregation_level
+  ) g
+  LEFT JOIN stat_item i ON i.id = g.item
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  action,
+  action_id AS actionId,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  action,
+  action_id,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  action,
+  action_id AS actionId,
+  - SUM(count) AS count,
   aggregation_level AS aggregationLevel
 FROM
   user_action
 WHERE
   tenant = ?
-  AND (
-    (
-      created >= ?
-      AND created < ?
-    )
-  )
-  AND module = ?;
--- params: [7,"2026-03-01T00:00:00.000Z","2026-04-01T00:00:00.000Z",3]
+  AND created >= ?
+  AND created < ?
+GROUP BY
+  module,
+  action,
+  action_id,
+  aggregation_level;
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",7,"2026-03-05T00:00:00.000Z","2026-03-06T00:00:00.000Z",7,"2026-03-05T00:00:00.000Z","2026-03-06T00:00:00.000Z",7,"2026-03-05T20:00:00.000Z","2026-03-06T00:00:00.000Z"]
 
 -- AggregatedRepository.sums (by actionId and country, actions)
 SELECT
@@ -989,6 +1190,160 @@ GROUP BY
   module,
   action,
   action_label,
+  aggregation_level;
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-06T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-06T00:00:00.000Z",3,7,"2026-03-05T20:00:00.000Z","2026-03-06T00:00:00.000Z",3]
+
+-- AggregatedRepository.daySums (by day and actionId (series by item))
+SELECT
+  0 AS edge,
+  g.module,
+  g.action,
+  0 AS slot,
+  g.day,
+  i.action_id AS actionId,
+  g.count,
+  g.aggregationLevel
+FROM
+  (
+    SELECT
+      module,
+      action,
+      item,
+      day,
+      SUM(count) AS count,
+      MAX(aggregation_level) AS aggregationLevel
+    FROM
+      stat_day_item
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+      AND module = ?
+    GROUP BY
+      module,
+      action,
+      item,
+      day
+  ) g
+  LEFT JOIN stat_item i ON i.id = g.item
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  0 AS slot,
+  day,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_id,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  1 AS slot,
+  NULL AS day,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_id
+UNION ALL
+SELECT
+  1 AS edge,
+  g.module,
+  g.action,
+  2 AS slot,
+  NULL AS day,
+  i.action_id AS actionId,
+  g.count,
+  g.aggregationLevel
+FROM
+  (
+    SELECT
+      module,
+      action,
+      item,
+      SUM(count) AS count,
+      aggregation_level AS aggregationLevel
+    FROM
+      stat_day_item
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+      AND module = ?
+    GROUP BY
+      module,
+      action,
+      item,
+      aggregation_level
+  ) g
+  LEFT JOIN stat_item i ON i.id = g.item
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  action,
+  2 AS slot,
+  NULL AS day,
+  action_id AS actionId,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_id,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  action,
+  2 AS slot,
+  NULL AS day,
+  action_id AS actionId,
+  - SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_id,
   aggregation_level;
 -- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-06T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-06T00:00:00.000Z",3,7,"2026-03-05T20:00:00.000Z","2026-03-06T00:00:00.000Z",3]
 

@@ -110,6 +110,51 @@ VALUES
   );
 -- params: [7,"2026-05-19T22:00:00.000Z",3,1,0,2,"2026-05-20T08:30:00.000Z"]
 
+-- SummaryRepository.itemIds
+SELECT
+  id,
+  action_id AS actionId
+FROM
+  stat_item
+WHERE
+  tenant = ?
+  AND action_id IN (?, ?);
+-- params: [7,"conf:1","conf:2"]
+INSERT IGNORE INTO
+  stat_item (tenant, action_id)
+VALUES
+  (?, ?),
+  (?, ?);
+-- params: [7,"conf:1",7,"conf:2"]
+SELECT
+  id,
+  action_id AS actionId
+FROM
+  stat_item
+WHERE
+  tenant = ?
+  AND action_id IN (?, ?);
+-- params: [7,"conf:1","conf:2"]
+
+-- SummaryRepository.addItems
+INSERT INTO
+  stat_day_item (
+    tenant,
+    day,
+    item,
+    module,
+    action,
+    aggregation_level,
+    count
+  )
+VALUES
+  (?, ?, ?, ?, ?, ?, ?)
+ON DUPLICATE KEY UPDATE
+  count = count +
+VALUES
+  (count);
+-- params: [7,"2026-05-19T22:00:00.000Z",12,3,1,0,2]
+
 -- SummaryRepository.addHour
 INSERT INTO
   stat_hour (
@@ -164,6 +209,13 @@ WHERE
   AND day < ?
   AND count = 0;
 -- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z"]
+DELETE FROM stat_day_item
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND count = 0;
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z"]
 DELETE FROM stat_hour
 WHERE
   tenant = ?
@@ -208,6 +260,13 @@ WHERE
   AND day < ?
   AND aggregation_level = ?;
 -- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z",0]
+DELETE FROM stat_day_item
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND aggregation_level = ?;
+-- params: [7,"2026-05-19T22:00:00.000Z","2026-05-20T22:00:00.000Z",0]
 DELETE FROM stat_hour
 WHERE
   tenant = ?
@@ -234,6 +293,10 @@ WHERE
   tenant = ?;
 -- params: [7]
 DELETE FROM stat_day_lcd
+WHERE
+  tenant = ?;
+-- params: [7]
+DELETE FROM stat_day_item
 WHERE
   tenant = ?;
 -- params: [7]
@@ -267,6 +330,7 @@ SELECT
   country,
   device,
   action_label AS actionLabel,
+  action_id AS actionId,
   count
 FROM
   user_action

@@ -703,27 +703,269 @@ GROUP BY
 --       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=?)
 --       USE TEMP B-TREE FOR GROUP BY
 
--- AggregatedRepository.sums (by actionId: raw rows streamed, grouped in the service)
+-- AggregatedRepository.sums (by actionId: the per-item summary days (item numbers, named after grouping) and raw edges)
 SELECT
+  0 AS edge,
+  g.module,
+  g.action,
+  i.action_id AS actionId,
+  g.count,
+  g.aggregationLevel
+FROM
+  (
+    SELECT
+      module,
+      ACTION,
+      item,
+      SUM(count) AS count,
+      MAX(aggregation_level) AS aggregationLevel
+    FROM
+      stat_day_item
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+      AND module = ?
+    GROUP BY
+      module,
+      ACTION,
+      item
+  ) g
+  LEFT JOIN stat_item i ON i.id = g.item
+UNION ALL
+SELECT
+  0 AS edge,
   module,
   ACTION,
   action_id AS actionId,
-  count,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_id
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_id
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_id;
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-05 06:30:00.000",3]
+-- EXPLAIN QUERY PLAN
+--   COMPOUND QUERY
+--     LEFT-MOST SUBQUERY
+--       CO-ROUTINE g
+--         SEARCH stat_day_item USING INDEX sqlite_autoindex_stat_day_item_1 (tenant=? AND day>? AND day<?)
+--         USE TEMP B-TREE FOR GROUP BY
+--       SCAN g
+--       SEARCH i USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+
+-- AggregatedRepository.sums (by actionId: an edge day read as its per-item summary day less the raw rest)
+SELECT
+  0 AS edge,
+  g.module,
+  g.action,
+  i.action_id AS actionId,
+  g.count,
+  g.aggregationLevel
+FROM
+  (
+    SELECT
+      module,
+      ACTION,
+      item,
+      SUM(count) AS count,
+      MAX(aggregation_level) AS aggregationLevel
+    FROM
+      stat_day_item
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+    GROUP BY
+      module,
+      ACTION,
+      item
+  ) g
+  LEFT JOIN stat_item i ON i.id = g.item
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  ACTION,
+  action_id
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+GROUP BY
+  module,
+  ACTION,
+  action_id
+UNION ALL
+SELECT
+  1 AS edge,
+  g.module,
+  g.action,
+  i.action_id AS actionId,
+  g.count,
+  g.aggregationLevel
+FROM
+  (
+    SELECT
+      module,
+      ACTION,
+      item,
+      SUM(count) AS count,
+      aggregation_level AS aggregationLevel
+    FROM
+      stat_day_item
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+    GROUP BY
+      module,
+      ACTION,
+      item,
+      aggregation_level
+  ) g
+  LEFT JOIN stat_item i ON i.id = g.item
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  ACTION,
+  action_id AS actionId,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+GROUP BY
+  module,
+  ACTION,
+  action_id,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  ACTION,
+  action_id AS actionId,
+  - SUM(count) AS count,
   aggregation_level AS aggregationLevel
 FROM
   user_action
 WHERE
   tenant = ?
-  AND (
-    (
-      created >= ?
-      AND created < ?
-    )
-  )
-  AND module = ?;
--- params: [7,"2026-03-01 00:00:00.000","2026-04-01 00:00:00.000",3]
+  AND created >= ?
+  AND created < ?
+GROUP BY
+  module,
+  ACTION,
+  action_id,
+  aggregation_level;
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",7,"2026-03-05 00:00:00.000","2026-03-06 00:00:00.000",7,"2026-03-05 00:00:00.000","2026-03-06 00:00:00.000",7,"2026-03-05 20:00:00.000","2026-03-06 00:00:00.000"]
 -- EXPLAIN QUERY PLAN
---   SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--   COMPOUND QUERY
+--     LEFT-MOST SUBQUERY
+--       CO-ROUTINE g
+--         SEARCH stat_day_item USING INDEX sqlite_autoindex_stat_day_item_1 (tenant=? AND day>? AND day<?)
+--         USE TEMP B-TREE FOR GROUP BY
+--       SCAN g
+--       SEARCH i USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       CO-ROUTINE g
+--         SEARCH stat_day_item USING INDEX sqlite_autoindex_stat_day_item_1 (tenant=? AND day>? AND day<?)
+--         USE TEMP B-TREE FOR GROUP BY
+--       SCAN g
+--       SEARCH i USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
 
 -- AggregatedRepository.sums (by actionId and country, actions)
 SELECT
@@ -1152,6 +1394,186 @@ GROUP BY
 --     UNION ALL
 --       SEARCH stat_day_label USING INDEX sqlite_autoindex_stat_day_label_1 (tenant=? AND day>? AND day<?)
 --       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+
+-- AggregatedRepository.daySums (by day and actionId (series by item))
+SELECT
+  0 AS edge,
+  g.module,
+  g.action,
+  0 AS slot,
+  g.day,
+  i.action_id AS actionId,
+  g.count,
+  g.aggregationLevel
+FROM
+  (
+    SELECT
+      module,
+      ACTION,
+      item,
+      day,
+      SUM(count) AS count,
+      MAX(aggregation_level) AS aggregationLevel
+    FROM
+      stat_day_item
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+      AND module = ?
+    GROUP BY
+      module,
+      ACTION,
+      item,
+      day
+  ) g
+  LEFT JOIN stat_item i ON i.id = g.item
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  0 AS slot,
+  day,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_id,
+  day
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  1 AS slot,
+  NULL AS day,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_id
+UNION ALL
+SELECT
+  1 AS edge,
+  g.module,
+  g.action,
+  2 AS slot,
+  NULL AS day,
+  i.action_id AS actionId,
+  g.count,
+  g.aggregationLevel
+FROM
+  (
+    SELECT
+      module,
+      ACTION,
+      item,
+      SUM(count) AS count,
+      aggregation_level AS aggregationLevel
+    FROM
+      stat_day_item
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+      AND module = ?
+    GROUP BY
+      module,
+      ACTION,
+      item,
+      aggregation_level
+  ) g
+  LEFT JOIN stat_item i ON i.id = g.item
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  ACTION,
+  2 AS slot,
+  NULL AS day,
+  action_id AS actionId,
+  SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_id,
+  aggregation_level
+UNION ALL
+SELECT
+  1 AS edge,
+  module,
+  ACTION,
+  2 AS slot,
+  NULL AS day,
+  action_id AS actionId,
+  - SUM(count) AS count,
+  aggregation_level AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_id,
+  aggregation_level;
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-06 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-06 00:00:00.000",3,7,"2026-03-05 20:00:00.000","2026-03-06 00:00:00.000",3]
+-- EXPLAIN QUERY PLAN
+--   COMPOUND QUERY
+--     LEFT-MOST SUBQUERY
+--       CO-ROUTINE g
+--         SEARCH stat_day_item USING INDEX sqlite_autoindex_stat_day_item_1 (tenant=? AND day>? AND day<?)
+--         USE TEMP B-TREE FOR GROUP BY
+--       SCAN g
+--       SEARCH i USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       CO-ROUTINE g
+--         SEARCH stat_day_item USING INDEX sqlite_autoindex_stat_day_item_1 (tenant=? AND day>? AND day<?)
+--         USE TEMP B-TREE FOR GROUP BY
+--       SCAN g
+--       SEARCH i USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN
 --     UNION ALL
 --       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
 --       USE TEMP B-TREE FOR GROUP BY

@@ -101,6 +101,57 @@ SET
   min_created = MIN(stat_day.min_created, excluded.min_created);
 -- params: [7,"2026-05-19 22:00:00.000",3,1,0,2,"2026-05-20 08:30:00.000"]
 
+-- SummaryRepository.itemIds
+SELECT
+  id,
+  action_id AS actionId
+FROM
+  stat_item
+WHERE
+  tenant = ?
+  AND action_id IN (?, ?);
+-- params: [7,"conf:1","conf:2"]
+INSERT OR IGNORE INTO
+  stat_item (tenant, action_id)
+VALUES
+  (?, ?),
+  (?, ?);
+-- params: [7,"conf:1",7,"conf:2"]
+SELECT
+  id,
+  action_id AS actionId
+FROM
+  stat_item
+WHERE
+  tenant = ?
+  AND action_id IN (?, ?);
+-- params: [7,"conf:1","conf:2"]
+
+-- SummaryRepository.addItems
+INSERT INTO
+  stat_day_item (
+    tenant,
+    day,
+    item,
+    module,
+    ACTION,
+    aggregation_level,
+    count
+  )
+VALUES
+  (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (
+  tenant,
+  day,
+  item,
+  module,
+  ACTION,
+  aggregation_level
+) DO UPDATE
+SET
+  count = stat_day_item.count + excluded.count;
+-- params: [7,"2026-05-19 22:00:00.000",12,3,1,0,2]
+
 -- SummaryRepository.addHour
 INSERT INTO
   stat_hour (
@@ -154,6 +205,13 @@ WHERE
   AND day < ?
   AND count = 0;
 -- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000"]
+DELETE FROM stat_day_item
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND count = 0;
+-- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000"]
 DELETE FROM stat_hour
 WHERE
   tenant = ?
@@ -198,6 +256,13 @@ WHERE
   AND day < ?
   AND aggregation_level = ?;
 -- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000",0]
+DELETE FROM stat_day_item
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND aggregation_level = ?;
+-- params: [7,"2026-05-19 22:00:00.000","2026-05-20 22:00:00.000",0]
 DELETE FROM stat_hour
 WHERE
   tenant = ?
@@ -224,6 +289,10 @@ WHERE
   tenant = ?;
 -- params: [7]
 DELETE FROM stat_day_lcd
+WHERE
+  tenant = ?;
+-- params: [7]
+DELETE FROM stat_day_item
 WHERE
   tenant = ?;
 -- params: [7]
@@ -257,6 +326,7 @@ SELECT
   country,
   device,
   action_label AS actionLabel,
+  action_id AS actionId,
   count
 FROM
   user_action

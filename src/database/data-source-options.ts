@@ -13,6 +13,7 @@ import { ReadCache1764500000000 as MysqlReadCache } from './migrations/mysql/176
 import { LabelSummaries1764700000000 as MysqlLabelSummaries } from './migrations/mysql/1764700000000-LabelSummaries';
 import { LabelIndex1764800000000 as MysqlLabelIndex } from './migrations/mysql/1764800000000-LabelIndex';
 import { SummaryFold1764900000000 as MysqlSummaryFold } from './migrations/mysql/1764900000000-SummaryFold';
+import { ItemSummaries1765000000000 as MysqlItemSummaries } from './migrations/mysql/1765000000000-ItemSummaries';
 import { InitialSchema1764100000000 as SqliteInitialSchema } from './migrations/sqlite/1764100000000-InitialSchema';
 import { Rollup1764200000000 as SqliteRollup } from './migrations/sqlite/1764200000000-Rollup';
 import { Summaries1764300000000 as SqliteSummaries } from './migrations/sqlite/1764300000000-Summaries';
@@ -21,13 +22,14 @@ import { QuotedRowId1764600000000 as SqliteQuotedRowId } from './migrations/sqli
 import { LabelSummaries1764700000000 as SqliteLabelSummaries } from './migrations/sqlite/1764700000000-LabelSummaries';
 import { LabelIndex1764800000000 as SqliteLabelIndex } from './migrations/sqlite/1764800000000-LabelIndex';
 import { SummaryFold1764900000000 as SqliteSummaryFold } from './migrations/sqlite/1764900000000-SummaryFold';
+import { ItemSummaries1765000000000 as SqliteItemSummaries } from './migrations/sqlite/1765000000000-ItemSummaries';
 
 /** MySQL 8's default sql_mode; set on every connection so MariaDB behaves like MySQL 8. */
 export const MYSQL8_SQL_MODE =
   'ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 
-export const MYSQL_MIGRATIONS = [MysqlInitialSchema, MysqlRollup, MysqlSummaries, MysqlSnapshotPlanIds, MysqlReadCache, MysqlLabelSummaries, MysqlLabelIndex, MysqlSummaryFold];
-export const SQLITE_MIGRATIONS = [SqliteInitialSchema, SqliteRollup, SqliteSummaries, SqliteReadCache, SqliteQuotedRowId, SqliteLabelSummaries, SqliteLabelIndex, SqliteSummaryFold];
+export const MYSQL_MIGRATIONS = [MysqlInitialSchema, MysqlRollup, MysqlSummaries, MysqlSnapshotPlanIds, MysqlReadCache, MysqlLabelSummaries, MysqlLabelIndex, MysqlSummaryFold, MysqlItemSummaries];
+export const SQLITE_MIGRATIONS = [SqliteInitialSchema, SqliteRollup, SqliteSummaries, SqliteReadCache, SqliteQuotedRowId, SqliteLabelSummaries, SqliteLabelIndex, SqliteSummaryFold, SqliteItemSummaries];
 
 export interface DataSourceRole {
   /**

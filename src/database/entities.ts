@@ -168,6 +168,24 @@ export class StatHourEntity {
   count: number;
 }
 
+/** The item dictionary: one number per (tenant, `actionId`), the key of `stat_day_item` (item 0 is no actionId). */
+export class StatItemEntity {
+  id: number;
+  tenant: number;
+  actionId: string;
+}
+
+/** Summary of one (tenant, local day, item, module, action, level): the per-item answers' table. */
+export class StatDayItemEntity {
+  tenant: number;
+  day: Date;
+  item: number;
+  module: number;
+  action: number;
+  aggregationLevel: AggregationLevel;
+  count: number;
+}
+
 export class SummaryMetaEntity {
   name: string;
   value: string;
@@ -402,6 +420,27 @@ export function entitySchemas(dialect: Dialect): EntitySchema[] {
       columns: {
         tenant: primary(k.bigint),
         hour: primary(k.instant),
+        module: primary(k.int),
+        action: primary(k.int),
+        aggregationLevel: named('aggregation_level', primary(k.tinyint)),
+        count: k.bigint,
+      },
+    }),
+    new EntitySchema<StatItemEntity>({
+      name: 'StatItemEntity',
+      target: StatItemEntity,
+      tableName: 'stat_item',
+      columns: { id: k.rowId, tenant: k.bigint, actionId: named('action_id', varchar(255)) },
+      indices: [{ name: 'uq_stat_item_tenant_action_id', columns: ['tenant', 'actionId'], unique: true }],
+    }),
+    new EntitySchema<StatDayItemEntity>({
+      name: 'StatDayItemEntity',
+      target: StatDayItemEntity,
+      tableName: 'stat_day_item',
+      columns: {
+        tenant: primary(k.bigint),
+        day: primary(k.instant),
+        item: primary(k.bigint),
         module: primary(k.int),
         action: primary(k.int),
         aggregationLevel: named('aggregation_level', primary(k.tinyint)),

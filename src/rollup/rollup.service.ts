@@ -266,6 +266,7 @@ export class RollupService {
       country: g.values[2],
       device: g.values[3],
       actionLabel: g.values[4],
+      actionId: g.values[5],
       count: g.count,
     }));
     if (rows.length < limit && periodEnd <= cutoff && periodEnd.getTime() <= closedBefore) {
@@ -275,7 +276,7 @@ export class RollupService {
       // summary rows go as a whole.
       await this.summary.replaceLevel(em, tenant, from, periodStart, periodEnd, added);
     } else {
-      const removed = rows.map((r) => ({ created: r.created, module: r.module, action: r.action, level: from, country: r.country, device: r.device, actionLabel: r.actionLabel, count: r.count }));
+      const removed = rows.map((r) => ({ created: r.created, module: r.module, action: r.action, level: from, country: r.country, device: r.device, actionLabel: r.actionLabel, actionId: r.actionId, count: r.count }));
       await this.summary.move(em, tenant, from, removed, added);
     }
     // The read API's ETags: the days rows left and the periods they went to.

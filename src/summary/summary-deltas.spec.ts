@@ -3,13 +3,13 @@ import { summaryDeltas } from './summary-deltas';
 
 describe('summaryDeltas', () => {
   const calendar = new Calendar('Europe/Vienna');
-  const row = { module: 3, action: 1, level: 0, country: 'AT', device: null, actionLabel: 'sofa', count: 2 };
+  const row = { module: 3, action: 1, level: 0, country: 'AT', device: null, actionLabel: 'sofa', actionId: 'conf:1', count: 2 };
 
   it('counts a row in the local day of its created instant, with its level and values', () => {
     // 23:30 UTC on 19 May is 01:30 on 20 May in Vienna (UTC+2).
     const created = new Date('2026-05-19T23:30:00.000Z');
     expect(summaryDeltas(calendar, [{ ...row, created }])).toEqual([
-      { day: new Date('2026-05-19T22:00:00.000Z'), hour: new Date('2026-05-19T23:00:00.000Z'), module: 3, action: 1, level: 0, country: 'AT', device: null, actionLabel: 'sofa', count: 2, minCreated: created },
+      { day: new Date('2026-05-19T22:00:00.000Z'), hour: new Date('2026-05-19T23:00:00.000Z'), module: 3, action: 1, level: 0, country: 'AT', device: null, actionLabel: 'sofa', actionId: 'conf:1', count: 2, minCreated: created },
     ]);
   });
 

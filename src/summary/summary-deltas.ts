@@ -1,6 +1,6 @@
 import { Calendar } from '../common/calendar';
 
-/** A change to the totals of one (tenant, local day, module, action, level, country, device, action label). */
+/** A change to the totals of one (tenant, local day and hour, module, action, level, country, device, action label, item). */
 export interface SummaryDelta {
   day: Date;
   /** The local hour of the rows (stat_hour); within `day`. */
@@ -11,6 +11,8 @@ export interface SummaryDelta {
   country: string | null;
   device: string | null;
   actionLabel: string | null;
+  /** The item (`stat_day_item`, through the item dictionary). */
+  actionId: string | null;
   count: number;
   /** Earliest `created` among the rows added (ignored for negative deltas). */
   minCreated: Date;
@@ -35,6 +37,7 @@ export function summaryDeltas(calendar: Calendar, rows: readonly SummarySource[]
     country: r.country,
     device: r.device,
     actionLabel: r.actionLabel,
+    actionId: r.actionId,
     count: sign * r.count,
     minCreated: r.created,
   }));

@@ -7,6 +7,7 @@ export const SUMMARY_TIME_COLUMN = {
   stat_day_label: 'day',
   stat_day_lc: 'day',
   stat_day_lcd: 'day',
+  stat_day_item: 'day',
   stat_hour: 'hour',
 } as const;
 
@@ -38,6 +39,36 @@ export function summaryRows(
     sql: `SELECT ${select} FROM ${table} ${tail} UNION ALL SELECT ${select} FROM summary_pending ${tail}`,
     params: [...params, ...params],
   };
+}
+
+/**
+ * {@link summaryRows} for `aggregations=actionId` (AggregatedRepository): the per-item summary
+ * `stat_day_item` grouped by (module, action, item number[, day][, level]) in a derived table —
+ * integers, so the grouping stays in memory — and only then joined to the item dictionary for
+ * each group's `actionId` (item 0, no dictionary row: NULL); UNION ALL the pending rows of the
+ * same range grouped by their `action_id` (few: the fold drains them within seconds). One
+ * statement, one snapshot. The summary side's columns come in the order of `pendingSelect`:
+ * `edge, module, action[, slot, day], actionId, count, aggregationLevel`.
+ *
+ * `slot`: undefined (not by day), 0 (grouped by `day`) or the number of the one local day the
+ * part lies in; `byLevel`: grouped by level too (one side of a day less its rest).
+ */
+export function itemSummaryRows(
+  edge: number,
+  slot: number | undefined,
+  byLevel: boolean,
+  pendingSelect: string,
+  where: readonly string[],
+  params: readonly unknown[],
+  pendingGroupBy: readonly string[],
+): { sql: string; params: unknown[] } {
+  const group = ['module', 'action', 'item', ...(slot === 0 ? ['day'] : []), ...(byLevel ? ['aggregation_level'] : [])];
+  const level = byLevel ? 'aggregation_level AS aggregationLevel' : 'MAX(aggregation_level) AS aggregationLevel';
+  const slotCols = slot === 0 ? '0 AS slot, g.day, ' : slot !== undefined ? `${Number(slot)} AS slot, NULL AS day, ` : '';
+  const grouped = `SELECT ${group.filter((c) => c !== 'aggregation_level').join(', ')}, SUM(count) AS count, ${level} FROM stat_day_item WHERE ${where.join(' AND ')} GROUP BY ${group.join(', ')}`;
+  const summary = `SELECT ${Number(edge)} AS edge, g.module, g.action, ${slotCols}i.action_id AS actionId, g.count, g.aggregationLevel FROM (${grouped}) g LEFT JOIN stat_item i ON i.id = g.item`;
+  const pending = `SELECT ${pendingSelect} FROM summary_pending WHERE ${where.join(' AND ')} GROUP BY ${pendingGroupBy.join(', ')}`;
+  return { sql: `${summary} UNION ALL ${pending}`, params: [...params, ...params] };
 }
 
 /** `day >= ? AND day < ?` (or `hour`) for a span of a summary table, with its parameters. */

@@ -48,11 +48,25 @@ export interface StatHourChange {
 const SUMMARY_TABLES = [
   ['stat_day', 'day'],
   ...(Object.keys(KEYED_TABLES) as KeyedTable[]).map((t) => [t, 'day'] as const),
+  ['stat_day_item', 'day'],
   ['stat_hour', 'hour'],
 ] as const;
 
+/** A change to one `stat_day_item` row (a negative count decrements); `item` from {@link SummaryRepository.itemIds}. */
+export interface StatItemChange {
+  day: Date;
+  item: number;
+  module: number;
+  action: number;
+  level: number;
+  count: number;
+}
+
+/** The item number of "no actionId" (no dictionary row). */
+export const NO_ITEM = 0;
+
 /** A change to one row of a keyed summary table; `k` is its key hash (SummaryService.keyOf). */
-export type KeyedChange = Omit<SummaryDelta, 'minCreated' | 'hour'> & { k: string };
+export type KeyedChange = Omit<SummaryDelta, 'minCreated' | 'hour' | 'actionId'> & { k: string };
 
 const DIMENSION: Record<'country' | 'device' | 'action_label', (r: KeyedChange) => string | null> = {
   country: (r) => r.country,
@@ -61,7 +75,8 @@ const DIMENSION: Record<'country' | 'device' | 'action_label', (r: KeyedChange) 
 };
 
 /**
- * The SQL of the summary tables (`stat_day`, the {@link KEYED_TABLES}, `summary_meta`) and the reads of
+ * The SQL of the summary tables (`stat_day`, the {@link KEYED_TABLES}, `stat_day_item` and its
+ * item dictionary `stat_item`, `stat_hour`, `summary_meta`) and the reads of
  * `user_action` that rebuild them. The writes run in the caller's transaction; callers pass rows
  * in the order they want them locked (the repository keeps it).
  */
@@ -98,6 +113,51 @@ export class SummaryRepository {
       await em.query(
         `INSERT INTO stat_day (tenant, day, module, action, aggregation_level, count, min_created) VALUES ${this.db.sql.values(slice.length, 7)} ${conflict}`,
         slice.flatMap((r) => [tenant, this.db.sql.instant(r.day), r.module, r.action, r.level, r.count, this.db.sql.instant(r.minCreated)]),
+      );
+    }
+  }
+
+  /**
+   * The item numbers of the tenant's `actionIds` (in the caller's transaction), adding the ones
+   * the dictionary lacks: one SELECT when every item is known (the common case), else an INSERT
+   * of the missing ones (IGNORE: a concurrent writer may have added one meanwhile) and a second
+   * SELECT. Only missing items are inserted, so AUTO_INCREMENT values are not burnt on known ones.
+   */
+  @GenerateSql({ params: [SqlArg.em, 7, ['conf:1', 'conf:2']] })
+  async itemIds(em: EntityManager, tenant: number, actionIds: readonly string[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    const lookup = async (names: readonly string[]) => {
+      for (let i = 0; i < names.length; i += CHUNK_ROWS) {
+        const slice = names.slice(i, i + CHUNK_ROWS);
+        const rows: Array<{ id: unknown; actionId: unknown }> = await em.query(
+          `SELECT id, action_id AS actionId FROM stat_item WHERE tenant = ? AND action_id IN (${this.db.sql.list(slice.length)})`,
+          [tenant, ...slice],
+        );
+        for (const r of rows) ids.set(String(r.actionId), toInt(r.id));
+      }
+    };
+    await lookup(actionIds);
+    const missing = actionIds.filter((a) => !ids.has(a)).sort();
+    if (missing.length === 0) return ids;
+    for (let i = 0; i < missing.length; i += CHUNK_ROWS) {
+      const slice = missing.slice(i, i + CHUNK_ROWS);
+      await em.query(`${this.db.sql.insertIgnore()} stat_item (tenant, action_id) VALUES ${this.db.sql.values(slice.length, 2)}`, slice.flatMap((a) => [tenant, a]));
+    }
+    await lookup(missing);
+    const lost = missing.filter((a) => !ids.has(a));
+    if (lost.length > 0) throw new Error(`item dictionary: ${lost.length} items not stored (first: ${JSON.stringify(lost[0])})`);
+    return ids;
+  }
+
+  /** Adds to the `stat_day_item` rows (creating them), in chunks, in the given order. */
+  @GenerateSql({ params: [SqlArg.em, 7, [{ day: DAY, item: 12, module: 3, action: 1, level: 0, count: 2 }]] })
+  async addItems(em: EntityManager, tenant: number, rows: readonly StatItemChange[]): Promise<void> {
+    const conflict = this.db.sql.onConflict('stat_day_item', ['tenant', 'day', 'item', 'module', 'action', 'aggregation_level'], { count: 'add' });
+    for (let i = 0; i < rows.length; i += CHUNK_ROWS) {
+      const slice = rows.slice(i, i + CHUNK_ROWS);
+      await em.query(
+        `INSERT INTO stat_day_item (tenant, day, item, module, action, aggregation_level, count) VALUES ${this.db.sql.values(slice.length, 7)} ${conflict}`,
+        slice.flatMap((r) => [tenant, this.db.sql.instant(r.day), r.item, r.module, r.action, r.level, r.count]),
       );
     }
   }
@@ -167,7 +227,7 @@ export class SummaryRepository {
   @GenerateSql({ params: [SqlArg.em, 7, new Date('2026-04-30T22:00:00.000Z'), new Date('2026-05-31T22:00:00.000Z')] })
   async userActions(em: EntityManager, tenant: number, from: Date, to: Date): Promise<SummarySource[]> {
     const rows: Array<Record<string, unknown>> = await em.query(
-      'SELECT created, module, action, aggregation_level AS level, country, device, action_label AS actionLabel, count FROM user_action WHERE tenant = ? AND created >= ? AND created < ?',
+      'SELECT created, module, action, aggregation_level AS level, country, device, action_label AS actionLabel, action_id AS actionId, count FROM user_action WHERE tenant = ? AND created >= ? AND created < ?',
       [tenant, this.db.sql.instant(from), this.db.sql.instant(to)],
     );
     return rows.map((r) => ({
@@ -178,6 +238,7 @@ export class SummaryRepository {
       country: toStringOrNull(r.country),
       device: toStringOrNull(r.device),
       actionLabel: toStringOrNull(r.actionLabel),
+      actionId: toStringOrNull(r.actionId),
       count: toInt(r.count),
     }));
   }

@@ -8,11 +8,10 @@ import { DataVersionRepository } from '../database/data-version.repository';
 import { Database } from '../database/database.service';
 import { PendingDelta, PendingRepository, PendingSum } from './pending.repository';
 import { SummaryDelta, summaryDeltas, SummarySource } from './summary-deltas';
-import { KEYED_TABLES, KeyedChange, KeyedTable, StatDayChange, StatHourChange, SummaryRepository } from './summary.repository';
+import { KEYED_TABLES, KeyedChange, KeyedTable, NO_ITEM, StatDayChange, StatHourChange, StatItemChange, SummaryRepository } from './summary.repository';
 
-/** A row ingestion stores, as the pending deltas count it (its item too: summary_pending keeps it). */
-export type QueuedSource = SummarySource & { actionId: string | null };
-
+/** A row ingestion stores, as the pending deltas count it. */
+export type QueuedSource = SummarySource;
 
 /**
  * Summary tables (Rick James' "summary tables"): per tenant and local day of STATISTICS_TIME_ZONE,
@@ -21,6 +20,8 @@ export type QueuedSource = SummarySource & { actionId: string | null };
  * - `stat_day_label` (module, action, level, action label) → count
  * - `stat_day_lc` (module, action, level, action label, country) → count
  * - `stat_day_lcd` (module, action, level, action label, country, device) → count
+ * - `stat_day_item` (item, module, action, level) → count, the item a number of the tenant's
+ *   item dictionary `stat_item` (per-item answers group integers, not `VARCHAR(255)` values)
  * and per local hour `stat_hour` (module, action, level) → count.
  *
  * Ingestion does not write them: it commits one pending delta per summary key of its batch
@@ -87,7 +88,7 @@ export class SummaryService {
   /** The fold: adds claimed pending sums (of any tenants) to the summary tables, in the caller's transaction. */
   async applyPending(em: EntityManager, sums: readonly PendingSum[]): Promise<void> {
     const byTenant = new Map<number, SummaryDelta[]>();
-    for (const { tenant, actionId: _item, ...delta } of sums) {
+    for (const { tenant, ...delta } of sums) {
       const list = byTenant.get(tenant);
       if (list) list.push(delta);
       else byTenant.set(tenant, [delta]);
@@ -145,7 +146,7 @@ export class SummaryService {
     // rows of every table once (a rollup chunk or a batch holds many rows per combination).
     const combined = new Map<string, SummaryDelta>();
     for (const d of deltas) {
-      const id = `${d.hour.getTime()}|${JSON.stringify([d.module, d.action, d.level, d.actionLabel, d.country, d.device])}`;
+      const id = `${d.hour.getTime()}|${JSON.stringify([d.module, d.action, d.level, d.actionLabel, d.country, d.device, d.actionId])}`;
       const c = combined.get(id);
       if (c) {
         c.count += d.count;
@@ -156,7 +157,14 @@ export class SummaryService {
     const hour = new Map<string, StatHourChange>();
     const tables = Object.keys(KEYED_TABLES) as KeyedTable[];
     const keyed = new Map<KeyedTable, Map<string, KeyedChange>>(tables.map((t) => [t, new Map()]));
+    const items = await this.itemNumbers(em, tenant, combined.values());
+    const item = new Map<string, StatItemChange>();
     for (const d of combined.values()) {
+      const n = d.actionId === null ? NO_ITEM : items.get(d.actionId)!;
+      const ik = `${d.day.getTime()}|${n}|${d.module}|${d.action}|${d.level}`;
+      const it = item.get(ik);
+      if (it) it.count += d.count;
+      else item.set(ik, { day: d.day, item: n, module: d.module, action: d.action, level: d.level, count: d.count });
       const dk = `${d.day.getTime()}|${d.module}|${d.action}|${d.level}`;
       const a = day.get(dk);
       if (a) {
@@ -182,6 +190,10 @@ export class SummaryService {
     const keyedRows = tables.map(
       (t) => [t, [...keyed.get(t)!.values()].filter((r) => r.count !== 0).sort((a, b) => a.day.getTime() - b.day.getTime() || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))] as const,
     );
+    const itemRows = [...item.values()]
+      .filter((r) => r.count !== 0)
+      .sort((a, b) => a.day.getTime() - b.day.getTime() || a.item - b.item || a.module - b.module || a.action - b.action || a.level - b.level);
+    await this.summaries.addItems(em, tenant, itemRows);
     // The per-day rows are the hottest (every batch of a tenant touches today's): upsert them
     // last, so their locks are held for the shortest time before commit.
     for (const [table, rows] of keyedRows) await this.summaries.addKeyed(em, table, tenant, rows);
@@ -190,6 +202,13 @@ export class SummaryService {
     // Rows that reached zero carry nothing: delete them (only among the days just decremented).
     const emptied = [...combined.values()].filter((d) => d.count < 0).map((d) => d.day.getTime());
     if (emptied.length > 0) await this.summaries.deleteEmpty(em, tenant, new Date(Math.min(...emptied)), this.calendar.addDays(new Date(Math.max(...emptied)), 1));
+  }
+
+  /** The dictionary numbers of the deltas' items (adding new items to it), in the caller's transaction. */
+  private async itemNumbers(em: EntityManager, tenant: number, deltas: Iterable<SummaryDelta>): Promise<Map<string, number>> {
+    const names = new Set<string>();
+    for (const d of deltas) if (d.actionId !== null) names.add(d.actionId);
+    return names.size === 0 ? new Map() : this.summaries.itemIds(em, tenant, [...names]);
   }
 
   /**

@@ -503,7 +503,7 @@ describe(`the service killed with SIGKILL (compiled service as a child process, 
         await summary.apply(
           em,
           EXPORT_TENANT,
-          rows.map((r) => ({ day: r.day, hour: calendar.startOfHour(r.created), module: 3, action: r.action, level: 0, country: r.country, device: r.device, actionLabel: r.label, count: 1, minCreated: r.created })),
+          rows.map((r) => ({ day: r.day, hour: calendar.startOfHour(r.created), module: 3, action: r.action, level: 0, country: r.country, device: r.device, actionLabel: r.label, actionId: r.actionId, count: 1, minCreated: r.created })),
         );
       }
     });

@@ -6,12 +6,14 @@ import { TestApp } from './test-app';
 const NONE = '∅';
 
 /**
- * Recomputes the summary tables (stat_day, stat_day_cd, stat_day_label, stat_day_lc, stat_day_lcd, stat_hour)
+ * Recomputes the summary tables (stat_day, stat_day_cd, stat_day_label, stat_day_lc, stat_day_lcd,
+ * stat_day_item through its item dictionary stat_item, stat_hour)
  * from `user_action` (in JS, with the configured zone) and compares them with the tables PLUS the
  * pending deltas not folded yet (`summary_pending`): counts must be identical key by key (issue
  * 24: summaries + pending = user_action, at every moment); the earliest `created` per (tenant,
  * local month, module, action) must be identical too (what the useractions route reports as
- * `date`). No summary row and no pending row may be zero or negative. `{ folded: true }`
+ * `date`). No summary row and no pending row may be zero or negative; every item number but 0 (no
+ * actionId) names a dictionary row of the same tenant. `{ folded: true }`
  * also requires that nothing is pending.
  */
 export async function expectSummariesConsistent(t: TestApp, opts: { folded?: boolean } = {}): Promise<void> {
@@ -37,8 +39,8 @@ export async function expectSummariesConsistent(t: TestApp, opts: { folded?: boo
 
 async function check(t: TestApp, query: (sql: string) => Promise<Array<Record<string, unknown>>>, opts: { folded?: boolean }): Promise<void> {
   const cal = new Calendar(t.config.timeZone);
-  const want = { day: new Map<string, number>(), cd: new Map<string, number>(), label: new Map<string, number>(), lc: new Map<string, number>(), lcd: new Map<string, number>(), hour: new Map<string, number>() };
-  const got = { day: new Map<string, number>(), cd: new Map<string, number>(), label: new Map<string, number>(), lc: new Map<string, number>(), lcd: new Map<string, number>(), hour: new Map<string, number>() };
+  const want = { day: new Map<string, number>(), cd: new Map<string, number>(), label: new Map<string, number>(), lc: new Map<string, number>(), lcd: new Map<string, number>(), item: new Map<string, number>(), hour: new Map<string, number>() };
+  const got = { day: new Map<string, number>(), cd: new Map<string, number>(), label: new Map<string, number>(), lc: new Map<string, number>(), lcd: new Map<string, number>(), item: new Map<string, number>(), hour: new Map<string, number>() };
   const wantMonthMin = new Map<string, number>();
   const gotMonthMin = new Map<string, number>();
   const add = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
@@ -53,13 +55,14 @@ async function check(t: TestApp, query: (sql: string) => Promise<Array<Record<st
       label: lk,
       lc: `${lk}|${r.country ?? NONE}`,
       lcd: `${lk}|${r.country ?? NONE}|${r.device ?? NONE}`,
+      item: `${base}|${r.item ?? NONE}`,
       hour: `${toInt(r.tenant)}|${hour.toISOString()}|${toInt(r.module)}|${toInt(r.action)}|${toInt(r.level)}`,
     };
   };
   const monthKey = (r: Record<string, unknown>, at: Date) => `${toInt(r.tenant)}|${cal.startOfMonth(at).toISOString()}|${toInt(r.module)}|${toInt(r.action)}`;
 
   const raw: Array<Record<string, unknown>> = await query(
-    'SELECT tenant, created, module, action, aggregation_level AS level, country, device, action_label AS label, count FROM user_action',
+    'SELECT tenant, created, module, action, aggregation_level AS level, country, device, action_label AS label, action_id AS item, count FROM user_action',
   );
   for (const r of raw) {
     const created = toInstant(r.created);
@@ -70,7 +73,7 @@ async function check(t: TestApp, query: (sql: string) => Promise<Array<Record<st
 
   const nonPositive: string[] = [];
   const pending: Array<Record<string, unknown>> = await query(
-    'SELECT tenant, day, hour, module, action, aggregation_level AS level, country, device, action_label AS label, count, min_created AS minCreated FROM summary_pending',
+    'SELECT tenant, day, hour, module, action, aggregation_level AS level, country, device, action_label AS label, action_id AS item, count, min_created AS minCreated FROM summary_pending',
   );
   for (const r of pending) {
     if (toInt(r.count) <= 0) nonPositive.push(`summary_pending ${JSON.stringify(r)}`);
@@ -84,8 +87,14 @@ async function check(t: TestApp, query: (sql: string) => Promise<Array<Record<st
     ['label', 'SELECT tenant, day, day AS hour, module, action, aggregation_level AS level, action_label AS label, count FROM stat_day_label'],
     ['lc', 'SELECT tenant, day, day AS hour, module, action, aggregation_level AS level, action_label AS label, country, count FROM stat_day_lc'],
     ['lcd', 'SELECT tenant, day, day AS hour, module, action, aggregation_level AS level, action_label AS label, country, device, count FROM stat_day_lcd'],
+    [
+      'item',
+      'SELECT d.tenant, d.day, d.day AS hour, d.module, d.action, d.aggregation_level AS level, i.action_id AS item, d.count FROM stat_day_item d LEFT JOIN stat_item i ON i.id = d.item',
+    ],
     ['hour', 'SELECT tenant, hour AS day, hour, module, action, aggregation_level AS level, count FROM stat_hour'],
   ];
+  const unnamed = await query('SELECT d.tenant, d.item, i.tenant AS owner FROM stat_day_item d LEFT JOIN stat_item i ON i.id = d.item WHERE d.item <> 0 AND (i.id IS NULL OR i.tenant <> d.tenant)');
+  expect(unnamed).toEqual([]);
   for (const [table, sql] of tables) {
     const rows: Array<Record<string, unknown>> = await query(sql);
     for (const r of rows) {

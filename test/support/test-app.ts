@@ -21,7 +21,7 @@ import { bearer, tokenFor, TokenOptions } from './client-core';
 export const TEST_DIALECT: 'mysql' | 'sqlite' = process.env.TEST_DB === 'mysql' ? 'mysql' : 'sqlite';
 
 // summary_pending before the summary tables: a fold running meanwhile has committed when its rows are deleted.
-const TABLES = ['user_action', 'summary_pending', 'stat_day', 'stat_hour', 'stat_day_cd', 'stat_day_label', 'stat_day_lc', 'stat_day_lcd', 'configuration_snapshot', 'directory_user', 'catalog_action', 'catalog_module', 'rollup_closure'];
+const TABLES = ['user_action', 'summary_pending', 'stat_day', 'stat_hour', 'stat_day_cd', 'stat_day_label', 'stat_day_lc', 'stat_day_lcd', 'stat_day_item', 'stat_item', 'configuration_snapshot', 'directory_user', 'catalog_action', 'catalog_module', 'rollup_closure'];
 
 /**
  * The MySQL database of this jest worker: `<TEST_DATABASE_URL's db>_w<worker>`, created when
@@ -44,7 +44,7 @@ async function mysqlWorkerUrl(): Promise<string> {
   // A worker database outlives each app: empty it before the next app starts, so the app records
   // its own STATISTICS_TIME_ZONE for the (empty) summaries instead of finding another's.
   const [tables] = await admin.query(
-    "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_name IN ('user_action', 'summary_pending', 'stat_day', 'stat_hour', 'stat_day_cd', 'stat_day_label', 'stat_day_lc', 'stat_day_lcd', 'summary_meta')",
+    "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_name IN ('user_action', 'summary_pending', 'stat_day', 'stat_hour', 'stat_day_cd', 'stat_day_label', 'stat_day_lc', 'stat_day_lcd', 'stat_day_item', 'stat_item', 'summary_meta')",
     [name],
   );
   for (const { t } of tables as Array<{ t: string }>) await admin.query(`DELETE FROM \`${name}\`.\`${t}\``);

@@ -5,7 +5,7 @@ import { Database } from '../../database/database.service';
 import { GenerateSql } from '../../database/generate-sql';
 import { toInstant, toInt, toStringOrNull } from '../../database/values';
 import type { Span } from '../../summary/range-plan';
-import { summaryRows } from '../../summary/summary-sql';
+import { itemSummaryRows, summaryRows } from '../../summary/summary-sql';
 import { Aggregation } from './aggregated.dto';
 
 /** Column behind each allowed aggregation (a fixed map: user input never reaches SQL). */
@@ -16,8 +16,22 @@ const COLUMN: Record<Aggregation, string> = {
   actionId: 'action_id',
 };
 
-/** Aggregations the summary tables can answer (any combination of them); actionId is summed from `user_action`. */
+/** Aggregations the keyed summary tables can answer (any combination of them). */
 export const SUMMARISED: ReadonlySet<Aggregation> = new Set(['country', 'device', 'actionLabel']);
+
+/** `aggregations=actionId` alone: answered from the per-item summary `stat_day_item` (with its item dictionary). */
+export function byItem(aggregations: readonly Aggregation[]): boolean {
+  return aggregations.length === 1 && aggregations[0] === 'actionId';
+}
+
+/**
+ * Whether the summaries answer whole days of these aggregations: any combination of
+ * {@link SUMMARISED}, or actionId alone ({@link byItem}). Every other combination with actionId
+ * is summed from `user_action` over the whole range.
+ */
+export function summarised(aggregations: readonly Aggregation[]): boolean {
+  return byItem(aggregations) || aggregations.every((a) => SUMMARISED.has(a));
+}
 
 /**
  * The summary table that answers whole days for a set of {@link SUMMARISED} aggregations: the
@@ -183,12 +197,13 @@ export class AggregatedRepository {
       ],
       explain: true,
     },
-    { name: 'by actionId: raw rows streamed, grouped in the service', params: [7, { module: 3 }, ['actionId'], [{ source: 'raw', span: { from: DAY('2026-03-01'), to: DAY('2026-04-01') } }]], explain: true },
+    { name: 'by actionId: the per-item summary days (item numbers, named after grouping) and raw edges', params: [7, { module: 3 }, ['actionId'], EDGES], explain: true },
+    { name: 'by actionId: an edge day read as its per-item summary day less the raw rest', params: [7, {}, ['actionId'], BY_DAY], explain: true },
     { name: 'by actionId and country, actions', params: [7, { module: 3, actions: [1, 2] }, ['actionId', 'country'], [{ source: 'raw', span: { from: DAY('2026-03-01'), to: DAY('2026-04-01') } }]], explain: true },
   )
   async sums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[]): Promise<AggregatedSum[]> {
     if (parts.length === 0) return [];
-    if (!aggregations.every((a) => SUMMARISED.has(a))) return this.streamedSums(tenant, filter, aggregations, parts);
+    if (!summarised(aggregations)) return this.streamedSums(tenant, filter, aggregations, parts);
     return this.read(tenant, filter, aggregations, parts, false);
   }
 
@@ -215,10 +230,11 @@ export class AggregatedRepository {
       explain: true,
     },
     { name: 'by day and actionLabel', params: [7, { module: 3 }, ['actionLabel'], BY_DAY], explain: true },
+    { name: 'by day and actionId (series by item)', params: [7, { module: 3 }, ['actionId'], BY_DAY], explain: true },
   )
   async daySums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[]): Promise<DaySum[]> {
     if (parts.length === 0) return [];
-    if (!aggregations.every((a) => SUMMARISED.has(a))) throw new Error(`the summaries cannot answer aggregations ${aggregations.join(', ')} by day`);
+    if (!summarised(aggregations)) throw new Error(`the summaries cannot answer aggregations ${aggregations.join(', ')} by day`);
     return (await this.read(tenant, filter, aggregations, parts, true)) as DaySum[];
   }
 
@@ -421,6 +437,11 @@ export class AggregatedRepository {
     // `edge` is a number the code counts (never input); a literal keeps the UNION's parameters in order.
     const select = `${Number(edge)} AS edge, module, action, ${[...cols, sum, level].join(', ')}`;
     if (raw) return [`SELECT ${select} FROM user_action WHERE ${where.join(' AND ')} GROUP BY ${groupBy.join(', ')}`, params];
+    if (part.source === 'days' && byItem(aggregations)) {
+      // The per-item summary groups item numbers; the dictionary names only the groups (after grouping).
+      const sides = itemSummaryRows(Number(edge), slot, edge > 0, select, where, params, groupBy);
+      return [sides.sql, sides.params];
+    }
     const rows = summaryRows(part.source === 'hours' ? 'stat_hour' : summaryTable(aggregations), select, where, params, groupBy);
     return [rows.sql, rows.params];
   }

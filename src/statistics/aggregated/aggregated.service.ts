@@ -4,7 +4,7 @@ import { Clock } from '../../common/clock';
 import { planRange, shorterRest, type Span } from '../../summary/range-plan';
 import { checkRange } from '../statistics-query.dto';
 import { AggregatedOtherDto, AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto, Aggregation } from './aggregated.dto';
-import { AggregatedRepository, AnswerPart, SUMMARISED } from './aggregated.repository';
+import { AggregatedRepository, AnswerPart, summarised } from './aggregated.repository';
 
 export interface AggregatedResult {
   from: Date;
@@ -178,7 +178,7 @@ export class AggregatedService {
     if (q.actions && q.module === undefined) throw new BadRequestException('actions is only allowed together with module');
     const { from, to } = this.range(q);
     const aggregations = q.aggregations ?? [];
-    const parts = planParts(this.calendar, from, to, { summarised: aggregations.every((a) => SUMMARISED.has(a)), now: this.clock.now(), hourly: aggregations.length === 0 });
+    const parts = planParts(this.calendar, from, to, { summarised: summarised(aggregations), now: this.clock.now(), hourly: aggregations.length === 0 });
     const sums = await this.repository.sums(tenant, { module: q.module, actions: q.actions }, aggregations, parts);
     // One sum per group (AggregatedRepository.sums).
     const groups: Group[] = sums.map(({ module, action, keys, count, aggregationLevel }) => {

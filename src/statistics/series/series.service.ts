@@ -3,7 +3,7 @@ import { type Bucket, Calendar, INTERVALS, type Interval, SeriesCalendar, type W
 import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config';
 import type { Aggregation } from '../aggregated/aggregated.dto';
-import { type AggregatedFilter, type SlotSums, SUMMARISED } from '../aggregated/aggregated.repository';
+import { type AggregatedFilter, type SlotSums, summarised as summariesAnswer } from '../aggregated/aggregated.repository';
 import { AggregatedService, planParts, rankGroups, type SortKey } from '../aggregated/aggregated.service';
 import { type CompareMode, MAX_BUCKETS, type SeriesBucketDto, type SeriesDto, type SeriesOtherDto, type SeriesQueryDto, type SeriesResponseDto } from './series.dto';
 import { SeriesRepository } from './series.repository';
@@ -173,7 +173,7 @@ export class SeriesService {
   private async read(tenant: number, filter: AggregatedFilter, aggregations: Aggregation[], interval: Interval, from: Date, to: Date, buckets: Bucket[]): Promise<SlotSums[]> {
     if (buckets.length === 0) return [];
     const starts = buckets.map((b) => b.start.getTime());
-    const summarised = aggregations.every((a) => SUMMARISED.has(a));
+    const summarised = summariesAnswer(aggregations);
     const slot = (t: number) => bucketIndex(starts, t);
     if (interval === 'hour' && aggregations.length === 0) {
       // The whole hours from the hourly summary; the part of a bucket cut by from or to raw (each within its bucket).

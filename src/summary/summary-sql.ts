@@ -51,24 +51,24 @@ export function summaryRows(
  * `edge, module, action[, slot, day], actionId, count, aggregationLevel`.
  *
  * `slot`: undefined (not by day), 0 (grouped by `day`) or the number of the one local day the
- * part lies in; `byLevel`: grouped by level too (one side of a day less its rest).
+ * part lies in; `byLevel`: grouped by level too (one side of a day less its rest). `summary`:
+ * the conditions on `stat_day_item` (items by number); `pending`: the select list, conditions
+ * and grouping of the pending side (items by `action_id`).
  */
 export function itemSummaryRows(
   edge: number,
   slot: number | undefined,
   byLevel: boolean,
-  pendingSelect: string,
-  where: readonly string[],
-  params: readonly unknown[],
-  pendingGroupBy: readonly string[],
+  summary: { where: readonly string[]; params: readonly unknown[] },
+  pending: { select: string; where: readonly string[]; params: readonly unknown[]; groupBy: readonly string[] },
 ): { sql: string; params: unknown[] } {
   const group = ['module', 'action', 'item', ...(slot === 0 ? ['day'] : []), ...(byLevel ? ['aggregation_level'] : [])];
   const level = byLevel ? 'aggregation_level AS aggregationLevel' : 'MAX(aggregation_level) AS aggregationLevel';
   const slotCols = slot === 0 ? '0 AS slot, g.day, ' : slot !== undefined ? `${Number(slot)} AS slot, NULL AS day, ` : '';
-  const grouped = `SELECT ${group.filter((c) => c !== 'aggregation_level').join(', ')}, SUM(count) AS count, ${level} FROM stat_day_item WHERE ${where.join(' AND ')} GROUP BY ${group.join(', ')}`;
-  const summary = `SELECT ${Number(edge)} AS edge, g.module, g.action, ${slotCols}i.action_id AS actionId, g.count, g.aggregationLevel FROM (${grouped}) g LEFT JOIN stat_item i ON i.id = g.item`;
-  const pending = `SELECT ${pendingSelect} FROM summary_pending WHERE ${where.join(' AND ')} GROUP BY ${pendingGroupBy.join(', ')}`;
-  return { sql: `${summary} UNION ALL ${pending}`, params: [...params, ...params] };
+  const grouped = `SELECT ${group.filter((c) => c !== 'aggregation_level').join(', ')}, SUM(count) AS count, ${level} FROM stat_day_item WHERE ${summary.where.join(' AND ')} GROUP BY ${group.join(', ')}`;
+  const named = `SELECT ${Number(edge)} AS edge, g.module, g.action, ${slotCols}i.action_id AS actionId, g.count, g.aggregationLevel FROM (${grouped}) g LEFT JOIN stat_item i ON i.id = g.item`;
+  const queued = `SELECT ${pending.select} FROM summary_pending WHERE ${pending.where.join(' AND ')} GROUP BY ${pending.groupBy.join(', ')}`;
+  return { sql: `${named} UNION ALL ${queued}`, params: [...summary.params, ...pending.params] };
 }
 
 /** `day >= ? AND day < ?` (or `hour`) for a span of a summary table, with its parameters. */

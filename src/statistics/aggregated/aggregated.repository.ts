@@ -6,6 +6,7 @@ import { GenerateSql } from '../../database/generate-sql';
 import { toInstant, toInt, toStringOrNull } from '../../database/values';
 import type { Span } from '../../summary/range-plan';
 import { itemSummaryRows, summaryRows } from '../../summary/summary-sql';
+import { NO_ITEM } from '../../summary/summary.repository';
 import { Aggregation } from './aggregated.dto';
 
 /** Column behind each allowed aggregation (a fixed map: user input never reaches SQL). */
@@ -53,6 +54,11 @@ export interface AggregatedFilter {
   module?: number;
   /** Only together with module (the service checks). */
   actions?: readonly number[];
+  /**
+   * Only these items (null: no actionId) — the series' page of top items; only with
+   * `aggregations=actionId` read from the summaries.
+   */
+  items?: ReadonlyArray<string | null>;
 }
 
 /**
@@ -201,10 +207,13 @@ export class AggregatedRepository {
     { name: 'by actionId: an edge day read as its per-item summary day less the raw rest', params: [7, {}, ['actionId'], BY_DAY], explain: true },
     { name: 'by actionId and country, actions', params: [7, { module: 3, actions: [1, 2] }, ['actionId', 'country'], [{ source: 'raw', span: { from: DAY('2026-03-01'), to: DAY('2026-04-01') } }]], explain: true },
   )
-  async sums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[]): Promise<AggregatedSum[]> {
+  async sums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[], em?: EntityManager): Promise<AggregatedSum[]> {
     if (parts.length === 0) return [];
-    if (!summarised(aggregations)) return this.streamedSums(tenant, filter, aggregations, parts);
-    return this.read(tenant, filter, aggregations, parts, false);
+    if (!summarised(aggregations)) {
+      if (em) throw new Error(`aggregations ${aggregations.join(', ')} are streamed from user_action: not within a caller's snapshot`);
+      return this.streamedSums(tenant, filter, aggregations, parts);
+    }
+    return this.read(tenant, filter, aggregations, parts, false, em);
   }
 
   /**
@@ -232,13 +241,25 @@ export class AggregatedRepository {
     { name: 'by day and actionLabel', params: [7, { module: 3 }, ['actionLabel'], BY_DAY], explain: true },
     { name: 'by day and actionId (series by item)', params: [7, { module: 3 }, ['actionId'], BY_DAY], explain: true },
   )
-  async daySums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[]): Promise<DaySum[]> {
+  async daySums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[], em?: EntityManager): Promise<DaySum[]> {
     if (parts.length === 0) return [];
     if (!summarised(aggregations)) throw new Error(`the summaries cannot answer aggregations ${aggregations.join(', ')} by day`);
-    return (await this.read(tenant, filter, aggregations, parts, true)) as DaySum[];
+    return (await this.read(tenant, filter, aggregations, parts, true, em)) as DaySum[];
   }
 
-  private async read(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[], byDay: boolean): Promise<AggregatedSum[]> {
+  /**
+   * Reads and merges the parts' sums. `within`: the caller's snapshot (several reads that must
+   * agree, e.g. a series' ranking and its buckets); else one of its own.
+   */
+  private async read(
+    tenant: number,
+    filter: AggregatedFilter,
+    aggregations: readonly Aggregation[],
+    parts: readonly AnswerPart[],
+    byDay: boolean,
+    within?: EntityManager,
+  ): Promise<AggregatedSum[]> {
+    if (filter.items && !byItem(aggregations)) throw new Error('an items filter needs aggregations=actionId');
     // Only an edge needs a probe (a day less its rest does not): none, and the sums are one statement without a transaction.
     const probes = parts.filter((p) => p.source === 'edge').length;
     // Raw parts are one SELECT; summary days two (the table and the pending rows); a day less its rest three.
@@ -251,7 +272,7 @@ export class AggregatedRepository {
       if (!day) throw new Error('a by-day read needs every raw part within one local day');
       return slotDays.push(day.from);
     };
-    const rows: Array<Record<string, unknown>> = await this.db.snapshot(async (em) => {
+    const work = async (em: EntityManager): Promise<Array<Record<string, unknown>>> => {
       const statements: Array<[string, unknown[]]> = [];
       let edge = 0;
       for (const p of parts) {
@@ -267,7 +288,8 @@ export class AggregatedRepository {
         }
       }
       return em.query(statements.map(([sql]) => sql).join(' UNION ALL '), statements.flatMap(([, params]) => params));
-    }, probes + 1);
+    };
+    const rows = within ? await work(within) : await this.db.snapshot(work, probes + 1);
     const sums: AggregatedSum[] = [];
     const differences = new Map<string, AggregatedSum>();
     for (const r of rows) {
@@ -339,6 +361,7 @@ export class AggregatedRepository {
     spans: readonly Span[],
     bucketing?: { slots: number; of: (created: number) => number },
   ): Promise<AggregatedSum[]> {
+    if (filter.items) throw new Error('an items filter needs the per-item summary');
     const where = ['tenant = ?', `(${spans.map(() => '(created >= ? AND created < ?)').join(' OR ')})`];
     const params: unknown[] = [tenant, ...spans.flatMap((s) => [this.db.sql.instant(s.from), this.db.sql.instant(s.to)])];
     this.filterWhere(filter, where, params);
@@ -397,8 +420,12 @@ export class AggregatedRepository {
     return rest.length === 0 ? { source: 'days', span: edge.day } : { source: 'raw', span: edge.span, day: edge.day };
   }
 
-  /** Adds the module / actions filter to a statement's conditions and parameters. */
-  private filterWhere(filter: AggregatedFilter, where: string[], params: unknown[]): void {
+  /**
+   * Adds the module / actions / items filter to a statement's conditions and parameters. Items
+   * are matched by `action_id` (user_action, summary_pending), or — `byNumber`, for
+   * `stat_day_item` — by their dictionary numbers of `tenant` (item 0: no actionId).
+   */
+  private filterWhere(filter: AggregatedFilter, where: string[], params: unknown[], byNumber?: { tenant: number }): void {
     if (filter.module !== undefined) {
       where.push('module = ?');
       params.push(filter.module);
@@ -407,6 +434,16 @@ export class AggregatedRepository {
       where.push(`action IN (${this.db.sql.list(filter.actions.length)})`);
       params.push(...filter.actions);
     }
+    if (!filter.items) return;
+    const named = filter.items.filter((i): i is string => i !== null);
+    const none = filter.items.includes(null);
+    const any: string[] = [];
+    if (named.length > 0) {
+      any.push(byNumber ? `item IN (SELECT id FROM stat_item WHERE tenant = ? AND action_id IN (${this.db.sql.list(named.length)}))` : `action_id IN (${this.db.sql.list(named.length)})`);
+      params.push(...(byNumber ? [byNumber.tenant] : []), ...named);
+    }
+    if (none) any.push(byNumber ? `item = ${NO_ITEM}` : 'action_id IS NULL');
+    where.push(any.length ? `(${any.join(' OR ')})` : '1 = 0');
   }
 
   /**
@@ -439,7 +476,9 @@ export class AggregatedRepository {
     if (raw) return [`SELECT ${select} FROM user_action WHERE ${where.join(' AND ')} GROUP BY ${groupBy.join(', ')}`, params];
     if (part.source === 'days' && byItem(aggregations)) {
       // The per-item summary groups item numbers; the dictionary names only the groups (after grouping).
-      const sides = itemSummaryRows(Number(edge), slot, edge > 0, select, where, params, groupBy);
+      const byNumber = { where: ['tenant = ?', 'day >= ?', 'day < ?'], params: [tenant, this.db.sql.instant(part.span.from), this.db.sql.instant(part.span.to)] as unknown[] };
+      this.filterWhere(filter, byNumber.where, byNumber.params, { tenant });
+      const sides = itemSummaryRows(Number(edge), slot, edge > 0, byNumber, { select, where, params, groupBy });
       return [sides.sql, sides.params];
     }
     const rows = summaryRows(part.source === 'hours' ? 'stat_hour' : summaryTable(aggregations), select, where, params, groupBy);

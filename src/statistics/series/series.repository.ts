@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { Database } from '../../database/database.service';
 import { GenerateSql } from '../../database/generate-sql';
 import { toInstant, toInt } from '../../database/values';
 import type { Span } from '../../summary/range-plan';
 import { summaryRows } from '../../summary/summary-sql';
 import type { Aggregation } from '../aggregated/aggregated.dto';
-import { type AggregatedFilter, AggregatedRepository, type AnswerPart, type DaySum, type SlotSums } from '../aggregated/aggregated.repository';
+import { type AggregatedFilter, AggregatedRepository, type AggregatedSum, type AnswerPart, type DaySum, type SlotSums } from '../aggregated/aggregated.repository';
 
 const H = (s: string) => new Date(`2026-03-05T${s}:00.000Z`);
 
@@ -25,8 +26,18 @@ export class SeriesRepository {
     private readonly aggregated: AggregatedRepository,
   ) {}
 
-  daySums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[]): Promise<DaySum[]> {
-    return this.aggregated.daySums(tenant, filter, aggregations, parts);
+  daySums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[], em?: EntityManager): Promise<DaySum[]> {
+    return this.aggregated.daySums(tenant, filter, aggregations, parts, em);
+  }
+
+  /** The sums of the whole range per group (userActionsAggregated's read), in the caller's snapshot `em`. */
+  sums(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], parts: readonly AnswerPart[], em: EntityManager): Promise<AggregatedSum[]> {
+    return this.aggregated.sums(tenant, filter, aggregations, parts, em);
+  }
+
+  /** Several reads that must agree (a ranking and the buckets of its page), in one consistent snapshot. */
+  snapshot<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.snapshot(work, 3);
   }
 
   /** Per group, its counts in `slots` buckets of `span`: `slot(t)` is the bucket of instant t (the rows of the range). */

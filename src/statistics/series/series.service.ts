@@ -3,8 +3,9 @@ import { type Bucket, Calendar, INTERVALS, type Interval, SeriesCalendar, type W
 import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config';
 import type { Aggregation } from '../aggregated/aggregated.dto';
-import { type AggregatedFilter, type SlotSums, summarised as summariesAnswer } from '../aggregated/aggregated.repository';
-import { AggregatedService, planParts, rankGroups, type SortKey } from '../aggregated/aggregated.service';
+import { EntityManager } from 'typeorm';
+import { type AggregatedFilter, byItem, type SlotSums, summarised as summariesAnswer } from '../aggregated/aggregated.repository';
+import { AggregatedService, planParts, type RankedGroup, rankGroups, type SortKey } from '../aggregated/aggregated.service';
 import { type CompareMode, MAX_BUCKETS, type SeriesBucketDto, type SeriesDto, type SeriesOtherDto, type SeriesQueryDto, type SeriesResponseDto } from './series.dto';
 import { SeriesRepository } from './series.repository';
 
@@ -52,6 +53,16 @@ export function bucketIndex(starts: readonly number[], t: number): number {
 }
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
+const zeros = (n: number) => new Array<number>(n).fill(0);
+
+/** A group's identity within one answer: module, action and its one key (null apart from every string). */
+const itemId = (module: number, action: number, key: string | null) => `${module}|${action}|${key === null ? '-' : `+${key}`}`;
+
+/** An item while a page of top items is chosen: its totals only. */
+interface RankedItem extends RankedGroup {
+  total: number;
+  comparison: number;
+}
 
 /**
  * Counts per bucket (userActionsSeries): the groups of userActionsAggregated over [from, to),
@@ -123,6 +134,7 @@ export class SeriesService {
   async series(tenant: number, q: SeriesQueryDto, plan: SeriesPlan): Promise<SeriesResult> {
     const aggregations = q.aggregations ?? [];
     const filter: AggregatedFilter = { module: q.module, actions: q.actions };
+    if (q.limit !== undefined && plan.interval !== 'hour' && byItem(aggregations)) return this.repository.snapshot((em) => this.topItems(tenant, q, plan, filter, em));
     const groups = new Map<string, SeriesGroup>();
     const main = await this.read(tenant, filter, aggregations, plan.interval, plan.from, plan.to, plan.buckets);
     const cmp = plan.comparison && (await this.read(tenant, filter, aggregations, plan.interval, plan.comparison.from, plan.comparison.to, plan.comparison.buckets));
@@ -165,12 +177,81 @@ export class SeriesService {
   }
 
   /**
+   * A page of items (aggregations=actionId with limit; day, week and month buckets), in one
+   * snapshot `em`: the items are ranked on their totals over the range — the read of
+   * userActionsAggregated, one row per item, from the per-item summary — and only the page's
+   * items are read per day; `other` per bucket is the range's rows per bucket (the series without
+   * aggregations: a row per module, action and day) less the page's. The same answer as ranking
+   * every item's per-bucket counts, without reading a row per item and day.
+   */
+  private async topItems(tenant: number, q: SeriesQueryDto, plan: SeriesPlan, filter: AggregatedFilter, em: EntityManager): Promise<SeriesResult> {
+    const aggregations: Aggregation[] = ['actionId'];
+    const now = this.clock.now();
+    const items = new Map<string, RankedItem>();
+    const item = (module: number, action: number, key: string | null) => {
+      const id = itemId(module, action, key);
+      let g = items.get(id);
+      if (!g) items.set(id, (g = { row: { module, action }, keys: [key], total: 0, comparison: 0 }));
+      return g;
+    };
+    const totals = (from: Date, to: Date) => this.repository.sums(tenant, filter, aggregations, planParts(this.calendar, from, to, { summarised: true, now }), em);
+    for (const s of await totals(plan.from, plan.to)) item(s.module, s.action, s.keys[0]).total = s.count;
+    // An item with rows only in the comparison is a series too (total 0), as in the general case.
+    if (plan.comparison) for (const s of await totals(plan.comparison.from, plan.comparison.to)) item(s.module, s.action, s.keys[0]).comparison = s.count;
+    const ranked = rankGroups([...items.values()], (g) => g.total, q.orderBy);
+    const offset = q.offset ?? 0;
+    const chosen = ranked.slice(offset, offset + q.limit!);
+    const pageFilter: AggregatedFilter = { ...filter, items: [...new Set(chosen.map((g) => g.keys[0]))] };
+    const perBucket = async (from: Date, to: Date, buckets: Bucket[]) =>
+      new Map((await this.read(tenant, pageFilter, aggregations, plan.interval, from, to, buckets, em)).map((s) => [itemId(s.module, s.action, s.keys[0]), s]));
+    const main = await perBucket(plan.from, plan.to, plan.buckets);
+    const cmp = plan.comparison && (await perBucket(plan.comparison.from, plan.comparison.to, plan.comparison.buckets));
+    const page: SeriesGroup[] = chosen.map((g) => {
+      const id = itemId(g.row.module, g.row.action, g.keys[0]);
+      const counts = main.get(id)?.counts ?? zeros(plan.buckets.length);
+      // One snapshot: an item's buckets add up to its total, or the read is wrong.
+      if (counts.reduce((a, b) => a + b, 0) !== g.total) throw new Error(`series: the buckets of item ${id} disagree with its total ${g.total}`);
+      const out: SeriesGroup = { row: g.row, keys: g.keys, counts, total: g.total };
+      if (plan.comparison) out.comparison = { counts: cmp!.get(id)?.counts ?? zeros(plan.comparison.buckets.length), total: g.comparison };
+      return out;
+    });
+    if (!q.other) return { plan, aggregations, groups: page, total: ranked.length };
+    // Every item's rows of a bucket are the bucket's rows: the series without aggregations, summed.
+    const all = async (from: Date, to: Date, buckets: Bucket[]) => {
+      const counts = zeros(buckets.length);
+      for (const s of await this.read(tenant, filter, [], plan.interval, from, to, buckets, em)) s.counts.forEach((c, b) => (counts[b] += c));
+      return counts;
+    };
+    const other: NonNullable<SeriesResult['other']> = { groups: ranked.length - page.length, counts: await all(plan.from, plan.to, plan.buckets), total: 0 };
+    if (plan.comparison) other.comparison = { counts: await all(plan.comparison.from, plan.comparison.to, plan.comparison.buckets), total: 0 };
+    for (const g of page) {
+      g.counts.forEach((c, b) => (other.counts[b] -= c));
+      g.comparison?.counts.forEach((c, b) => (other.comparison!.counts[b] -= c));
+    }
+    ranked.forEach((g, i) => {
+      if (i >= offset && i < offset + q.limit!) return;
+      other.total += g.total;
+      if (other.comparison) other.comparison.total += g.comparison;
+    });
+    return { plan, aggregations, groups: page, total: ranked.length, other };
+  }
+
+  /**
    * Per group of [from, to): its counts per bucket and their total. Day, week and month buckets:
    * per local day from the planned parts (summary days, edge days), each day added to its bucket.
    * Hour buckets, and any bucket by actionId: the rows of the range, each added to the bucket of
    * its instant.
    */
-  private async read(tenant: number, filter: AggregatedFilter, aggregations: Aggregation[], interval: Interval, from: Date, to: Date, buckets: Bucket[]): Promise<SlotSums[]> {
+  private async read(
+    tenant: number,
+    filter: AggregatedFilter,
+    aggregations: Aggregation[],
+    interval: Interval,
+    from: Date,
+    to: Date,
+    buckets: Bucket[],
+    em?: EntityManager,
+  ): Promise<SlotSums[]> {
     if (buckets.length === 0) return [];
     const starts = buckets.map((b) => b.start.getTime());
     const summarised = summariesAnswer(aggregations);
@@ -184,10 +265,11 @@ export class SeriesService {
         .map((b) => ({ from: new Date(Math.max(b.start.getTime(), from.getTime())), to: new Date(Math.min(b.end.getTime(), to.getTime())) }));
       return this.repository.hourSums(tenant, filter, hours, edges, buckets.length, slot);
     }
+    if (em && (interval === 'hour' || !summarised)) throw new Error('series: only day, week and month buckets of the summaries are read in a caller\'s snapshot');
     if (interval === 'hour' || !summarised) return this.repository.bucketSums(tenant, filter, aggregations, { from, to }, buckets.length, slot);
     const parts = planParts(this.calendar, from, to, { summarised: true, now: this.clock.now(), byDay: true, hourly: aggregations.length === 0 });
     const groups = new Map<string, SlotSums>();
-    for (const s of await this.repository.daySums(tenant, filter, aggregations, parts)) {
+    for (const s of await this.repository.daySums(tenant, filter, aggregations, parts, em)) {
       const id = JSON.stringify([s.module, s.action, ...s.keys]);
       let g = groups.get(id);
       if (!g) groups.set(id, (g = { ...s, count: 0, counts: new Array<number>(buckets.length).fill(0) }));

@@ -105,6 +105,23 @@ describe('userActionsAggregated by actionId: the per-item summary', () => {
       const rest = [top[0], ...top.slice(4)].filter(Boolean);
       expect(page.body.meta.total).toBe(want.length);
       expect(page.body.meta.other).toEqual({ count: rest.reduce((s, r) => s + r.count, 0), groups: rest.length, aggregationLevel: Math.max(0, ...rest.map((r) => r.aggregationLevel)) });
+
+      // The daily series of the same items: every item's total as above; a page of top items
+      // (ranked on the totals, then read per day for the page only) is the full answer's page,
+      // and other adds every day up to the full answer's day.
+      const qs = `from=${from}&to=${to}&interval=day&aggregations[]=actionId&orderBy=count`;
+      const full = (await getJson(t, 1, 'userActionsSeries', qs).expect(200)).body.series as Array<{ action: number; actionId: string | null; total: number; counts: number[] }>;
+      expect(full.map((r) => [r.action, r.actionId, r.total])).toEqual(top.map((r) => [r.action, r.actionId, r.count]));
+      const series = await getJson(t, 1, 'userActionsSeries', `${qs}&limit=2&offset=1&other=true`).expect(200);
+      expect(series.body.series).toEqual(full.slice(1, 3));
+      const left = [full[0], ...full.slice(3)].filter(Boolean);
+      const days = (series.body.meta.buckets as unknown[]).length;
+      expect(series.body.meta.other).toEqual({
+        groups: left.length,
+        total: left.reduce((s, r) => s + r.total, 0),
+        counts: Array.from({ length: days }, (_, d) => left.reduce((s, r) => s + r.counts[d], 0)),
+      });
+      expect(series.body.meta.total).toBe(full.length);
     }
   }
 

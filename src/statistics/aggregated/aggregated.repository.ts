@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { finished } from 'node:stream/promises';
 import { EntityManager } from 'typeorm';
+import { Calendar } from '../../common/calendar';
 import { Database } from '../../database/database.service';
 import { GenerateSql } from '../../database/generate-sql';
 import { toInstant, toInt, toStringOrNull } from '../../database/values';
@@ -152,7 +153,10 @@ const BY_DAY: AnswerPart[] = [
 /** The SQL of `userActionsAggregated` (and of `userActionsSeries`' day, week and month buckets): sums per (module, action[, aggregations]) of planned parts. */
 @Injectable()
 export class AggregatedRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly calendar: Calendar,
+  ) {}
 
   /**
    * The sums of every part, in one statement (the parts joined by UNION ALL): its own consistent
@@ -273,23 +277,25 @@ export class AggregatedRepository {
       return slotDays.push(day.from);
     };
     const work = async (em: EntityManager): Promise<Array<Record<string, unknown>>> => {
+      // In the same snapshot: an item numbered by a fold after this read would have its folded rows missed.
+      const numbers = filter.items ? await this.itemNumbers(em, tenant, filter.items) : undefined;
       const statements: Array<[string, unknown[]]> = [];
       let edge = 0;
       for (const p of parts) {
         const part = p.source === 'edge' ? await this.resolveEdge(em, tenant, p) : p;
         if (part.source !== 'dayLessRest') {
-          statements.push(this.part(tenant, filter, aggregations, part, 0, part.source === 'days' ? (byDay ? 0 : undefined) : slotOf(part.day)));
+          statements.push(this.part(tenant, filter, aggregations, part, 0, part.source === 'days' ? (byDay ? 0 : undefined) : slotOf(part.day), numbers));
         } else {
           // Tagged by edge, grouped by level: the two SELECTs are subtracted per (group, level) below.
           edge += 1;
           const slot = slotOf(part.day);
-          statements.push(this.part(tenant, filter, aggregations, { source: 'days', span: part.day }, edge, slot));
+          statements.push(this.part(tenant, filter, aggregations, { source: 'days', span: part.day }, edge, slot, numbers));
           statements.push(this.part(tenant, filter, aggregations, { source: 'raw', span: part.rest }, edge, slot));
         }
       }
       return em.query(statements.map(([sql]) => sql).join(' UNION ALL '), statements.flatMap(([, params]) => params));
     };
-    const rows = within ? await work(within) : await this.db.snapshot(work, probes + 1);
+    const rows = within ? await work(within) : await this.db.snapshot(work, probes + 1 + (filter.items ? 1 : 0));
     const sums: AggregatedSum[] = [];
     const differences = new Map<string, AggregatedSum>();
     for (const r of rows) {
@@ -325,10 +331,11 @@ export class AggregatedRepository {
   }
 
   /**
-   * Sums by `actionId` (not summarised: every part is raw). The rows are streamed and grouped
+   * Sums by `actionId` with other aggregations (not summarised: every part is raw; actionId alone
+   * is read from the per-item summary). The rows are streamed and grouped
    * here, not by the database: a tenant's items make hundreds of thousands of groups, and
    * MariaDB's in-memory temporary table stores each group's `VARCHAR(255)` at full width, so its
-   * `GROUP BY` spills to disk (docs/performance.md, "What is not summarised": 2,000,000 rows in
+   * `GROUP BY` spills to disk (docs/performance.md, "Before the per-item summary": 2,000,000 rows in
    * 243,655 groups, 15.1 s grouped by the server, 4.2–4.8 s streamed through the service). One
    * statement over all parts: one consistent read. Groups are nested maps keyed by the values
    * themselves (no key strings).
@@ -421,11 +428,11 @@ export class AggregatedRepository {
   }
 
   /**
-   * Adds the module / actions / items filter to a statement's conditions and parameters. Items
-   * are matched by `action_id` (user_action, summary_pending), or — `byNumber`, for
-   * `stat_day_item` — by their dictionary numbers of `tenant` (item 0: no actionId).
+   * Adds the module / actions filter to a statement's conditions and parameters, and the items
+   * filter by `action_id` (user_action, summary_pending) unless `byNumber` (`stat_day_item`: the
+   * caller adds the items by their numbers).
    */
-  private filterWhere(filter: AggregatedFilter, where: string[], params: unknown[], byNumber?: { tenant: number }): void {
+  private filterWhere(filter: AggregatedFilter, where: string[], params: unknown[], byNumber = false): void {
     if (filter.module !== undefined) {
       where.push('module = ?');
       params.push(filter.module);
@@ -434,16 +441,30 @@ export class AggregatedRepository {
       where.push(`action IN (${this.db.sql.list(filter.actions.length)})`);
       params.push(...filter.actions);
     }
-    if (!filter.items) return;
+    if (!filter.items || byNumber) return;
     const named = filter.items.filter((i): i is string => i !== null);
-    const none = filter.items.includes(null);
     const any: string[] = [];
     if (named.length > 0) {
-      any.push(byNumber ? `item IN (SELECT id FROM stat_item WHERE tenant = ? AND action_id IN (${this.db.sql.list(named.length)}))` : `action_id IN (${this.db.sql.list(named.length)})`);
-      params.push(...(byNumber ? [byNumber.tenant] : []), ...named);
+      any.push(`action_id IN (${this.db.sql.list(named.length)})`);
+      params.push(...named);
     }
-    if (none) any.push(byNumber ? `item = ${NO_ITEM}` : 'action_id IS NULL');
+    if (filter.items.includes(null)) any.push('action_id IS NULL');
     where.push(any.length ? `(${any.join(' OR ')})` : '1 = 0');
+  }
+
+  /**
+   * The dictionary numbers of the items filter (in the read's snapshot; null: item 0). An item
+   * without a number has no folded row yet: only its pending and raw rows count.
+   */
+  private async itemNumbers(em: EntityManager, tenant: number, items: ReadonlyArray<string | null>): Promise<number[]> {
+    const numbers = items.includes(null) ? [NO_ITEM] : [];
+    const named = [...new Set(items.filter((i): i is string => i !== null))];
+    for (let at = 0; at < named.length; at += 1000) {
+      const slice = named.slice(at, at + 1000);
+      const rows: Array<{ id: unknown }> = await em.query(`SELECT id FROM stat_item WHERE tenant = ? AND action_id IN (${this.db.sql.list(slice.length)})`, [tenant, ...slice]);
+      numbers.push(...rows.map((r) => toInt(r.id)));
+    }
+    return numbers;
   }
 
   /**
@@ -454,7 +475,7 @@ export class AggregatedRepository {
    * `edge` 0: a part added as it is (each group's highest level). `edge` n > 0: one side of the
    * n-th {@link DayLessRest}, grouped by level too, its raw rest negated.
    */
-  private part(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], part: AggregatedPart, edge = 0, slot?: number): [string, unknown[]] {
+  private part(tenant: number, filter: AggregatedFilter, aggregations: readonly Aggregation[], part: AggregatedPart, edge = 0, slot?: number, numbers?: readonly number[]): [string, unknown[]] {
     const raw = part.source === 'raw';
     if (part.source === 'hours' && aggregations.length > 0) throw new Error(`stat_hour cannot answer aggregations ${aggregations.join(', ')}`);
     const timeColumn = raw ? 'created' : part.source === 'hours' ? 'hour' : 'day';
@@ -477,7 +498,15 @@ export class AggregatedRepository {
     if (part.source === 'days' && byItem(aggregations)) {
       // The per-item summary groups item numbers; the dictionary names only the groups (after grouping).
       const byNumber = { where: ['tenant = ?', 'day >= ?', 'day < ?'], params: [tenant, this.db.sql.instant(part.span.from), this.db.sql.instant(part.span.to)] as unknown[] };
-      this.filterWhere(filter, byNumber.where, byNumber.params, { tenant });
+      this.filterWhere(filter, byNumber.where, byNumber.params, true);
+      if (numbers) {
+        // A few items: each day's rows of each item are one primary-key seek (tenant, day, item),
+        // not a scan of the range's rows of every item.
+        const days: unknown[] = [];
+        for (let d = part.span.from; d.getTime() < part.span.to.getTime(); d = this.calendar.addDays(d, 1)) days.push(this.db.sql.instant(d));
+        byNumber.where.push(`day IN (${this.db.sql.list(days.length)})`, numbers.length ? `item IN (${this.db.sql.list(numbers.length)})` : '1 = 0');
+        byNumber.params.push(...days, ...numbers);
+      }
       const sides = itemSummaryRows(Number(edge), slot, edge > 0, byNumber, { select, where, params, groupBy });
       return [sides.sql, sides.params];
     }

@@ -52,6 +52,24 @@ export function rankGroups<G extends RankedGroup>(groups: G[], count: (g: G) => 
   return groups.sort(orderBy === 'count' ? (a, b) => count(b) - count(a) || byKey(a, b) : byKey);
 }
 
+/**
+ * The first `upTo` groups in {@link rankGroups}' order, without ordering the rest. By count, only
+ * the groups whose count reaches the `upTo`-th largest (ties included) are sorted — the top 100 of
+ * 240,000 items sorts about 100 groups and makes no byte keys for the others; the order of those
+ * it returns is exactly rankGroups'. In key order every group is sorted.
+ */
+export function rankTop<G extends RankedGroup>(groups: G[], count: (g: G) => number, orderBy: 'count' | undefined, upTo: number): G[] {
+  if (upTo <= 0) return [];
+  if (orderBy !== 'count' || upTo >= groups.length) return rankGroups(groups, count, orderBy).slice(0, upTo);
+  const counts = Float64Array.from(groups, count).sort();
+  const threshold = counts[counts.length - upTo];
+  return rankGroups(
+    groups.filter((g) => count(g) >= threshold),
+    count,
+    orderBy,
+  ).slice(0, upTo);
+}
+
 function compareKeys(a: SortKey, b: SortKey): number {
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
@@ -75,7 +93,7 @@ function compareKeys(a: SortKey, b: SortKey): number {
  *   the rest is all but empty), or
  * - neither applies: an edge the repository probes (from the summary when the rest is empty,
  *   else raw).
- * Not `summarised` (actionId): the whole range raw. A short range across midnight is one span
+ * Not `summarised` (actionId with other aggregations): the whole range raw. A short range across midnight is one span
  * over two days: read raw (or through its whole hours when `hourly`); with `byDay` (a series:
  * every part but the summary days within one local day) it is cut at midnight and each piece
  * planned as an edge.
@@ -149,10 +167,11 @@ export function wholeHours(calendar: Calendar, span: Span): { head?: Span; hours
 /**
  * Sums per (module, action[, aggregations]) in [from, to). Whole local days are read from the
  * summary tables (`stat_day`; `stat_day_cd` with country/device; `stat_day_label` with
- * actionLabel; `stat_day_lcd` with actionLabel and country/device), the partial days at the
- * edges from `user_action` (or as their summary day less the shorter rest of it), all in one
- * consistent snapshot; aggregations by actionId are summed
- * from `user_action` over the whole range (its rows streamed and grouped by the repository).
+ * actionLabel; `stat_day_lc` / `stat_day_lcd` with actionLabel and country/device;
+ * `stat_day_item` with actionId alone), the partial days at the edges from `user_action` (or as
+ * their summary day less the shorter rest of it), all in one consistent snapshot; actionId with
+ * other aggregations is summed from `user_action` over the whole range (its rows streamed and
+ * grouped by the repository).
  */
 @Injectable()
 export class AggregatedService {
@@ -186,21 +205,24 @@ export class AggregatedService {
       aggregations.forEach((a, i) => (row[a] = keys[i]));
       return { row, keys };
     });
-    const rows = rankGroups(groups, (g) => g.row.count, q.orderBy).map((g) => g.row);
-    if (q.limit === undefined) return { from, to, aggregations, rows, total: rows.length };
+    if (q.limit === undefined) return { from, to, aggregations, rows: rankGroups(groups, (g) => g.row.count, q.orderBy).map((g) => g.row), total: groups.length };
     // Paged after the merge: a group's count may come from summary days and raw edge days, so
-    // only the merged groups can be ranked (docs/performance.md: why not in SQL).
+    // only the merged groups can be ranked (docs/performance.md: why not in SQL). Only the groups
+    // up to the page's end are ordered (rankTop).
     const offset = q.offset ?? 0;
-    const page = rows.slice(offset, offset + q.limit);
-    if (!q.other) return { from, to, aggregations, rows: page, total: rows.length };
+    const page = rankTop(groups, (g) => g.row.count, q.orderBy, offset + q.limit)
+      .slice(offset)
+      .map((g) => g.row);
+    if (!q.other) return { from, to, aggregations, rows: page, total: groups.length };
+    const paged = new Set(page);
     const other: AggregatedOtherDto = { count: 0, groups: 0, aggregationLevel: 0 };
-    rows.forEach((r, i) => {
-      if (i >= offset && i < offset + q.limit!) return;
-      other.count += r.count;
+    for (const { row } of groups) {
+      if (paged.has(row)) continue;
+      other.count += row.count;
       other.groups += 1;
-      other.aggregationLevel = Math.max(other.aggregationLevel, r.aggregationLevel);
-    });
-    return { from, to, aggregations, rows: page, total: rows.length, other };
+      other.aggregationLevel = Math.max(other.aggregationLevel, row.aggregationLevel);
+    }
+    return { from, to, aggregations, rows: page, total: groups.length, other };
   }
 
   toJson(result: AggregatedResult): AggregatedResponseDto {

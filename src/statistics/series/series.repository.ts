@@ -15,8 +15,10 @@ const H = (s: string) => new Date(`2026-03-05T${s}:00.000Z`);
  * parts userActionsAggregated plans (one statement: the summary days and their pending rows
  * grouped by day, the edge days beside them) — the same SQL as that route. Hour buckets without
  * aggregations: the hourly summary `stat_hour` (and its pending rows) for the whole hours, the raw
- * rows of the partial hours at the edges, in one statement. Hour buckets with aggregations, and
- * any bucket by actionId: the rows of the range filed under the bucket of their instant
+ * rows of the partial hours at the edges, in one statement. Day, week and month buckets by
+ * actionId alone come from the per-item summary like any day (with a limit, only the page's
+ * items: SeriesService.topItems). Hour buckets with aggregations, and buckets by actionId with
+ * other aggregations: the rows of the range filed under the bucket of their instant
  * (docs/performance.md, "Time series").
  */
 @Injectable()

@@ -5,7 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import type { Aggregation } from '../aggregated/aggregated.dto';
 import { EntityManager } from 'typeorm';
 import { type AggregatedFilter, byItem, type SlotSums, summarised as summariesAnswer } from '../aggregated/aggregated.repository';
-import { AggregatedService, planParts, type RankedGroup, rankGroups, type SortKey } from '../aggregated/aggregated.service';
+import { AggregatedService, planParts, type RankedGroup, rankGroups, rankTop, type SortKey } from '../aggregated/aggregated.service';
 import { type CompareMode, MAX_BUCKETS, type SeriesBucketDto, type SeriesDto, type SeriesOtherDto, type SeriesQueryDto, type SeriesResponseDto } from './series.dto';
 import { SeriesRepository } from './series.repository';
 
@@ -198,9 +198,9 @@ export class SeriesService {
     for (const s of await totals(plan.from, plan.to)) item(s.module, s.action, s.keys[0]).total = s.count;
     // An item with rows only in the comparison is a series too (total 0), as in the general case.
     if (plan.comparison) for (const s of await totals(plan.comparison.from, plan.comparison.to)) item(s.module, s.action, s.keys[0]).comparison = s.count;
-    const ranked = rankGroups([...items.values()], (g) => g.total, q.orderBy);
+    const all = [...items.values()];
     const offset = q.offset ?? 0;
-    const chosen = ranked.slice(offset, offset + q.limit!);
+    const chosen = rankTop(all, (g) => g.total, q.orderBy, offset + q.limit!).slice(offset);
     const pageFilter: AggregatedFilter = { ...filter, items: [...new Set(chosen.map((g) => g.keys[0]))] };
     const perBucket = async (from: Date, to: Date, buckets: Bucket[]) =>
       new Map((await this.read(tenant, pageFilter, aggregations, plan.interval, from, to, buckets, em)).map((s) => [itemId(s.module, s.action, s.keys[0]), s]));
@@ -215,25 +215,26 @@ export class SeriesService {
       if (plan.comparison) out.comparison = { counts: cmp!.get(id)?.counts ?? zeros(plan.comparison.buckets.length), total: g.comparison };
       return out;
     });
-    if (!q.other) return { plan, aggregations, groups: page, total: ranked.length };
+    if (!q.other) return { plan, aggregations, groups: page, total: all.length };
     // Every item's rows of a bucket are the bucket's rows: the series without aggregations, summed.
-    const all = async (from: Date, to: Date, buckets: Bucket[]) => {
+    const everyItem = async (from: Date, to: Date, buckets: Bucket[]) => {
       const counts = zeros(buckets.length);
       for (const s of await this.read(tenant, filter, [], plan.interval, from, to, buckets, em)) s.counts.forEach((c, b) => (counts[b] += c));
       return counts;
     };
-    const other: NonNullable<SeriesResult['other']> = { groups: ranked.length - page.length, counts: await all(plan.from, plan.to, plan.buckets), total: 0 };
-    if (plan.comparison) other.comparison = { counts: await all(plan.comparison.from, plan.comparison.to, plan.comparison.buckets), total: 0 };
+    const other: NonNullable<SeriesResult['other']> = { groups: all.length - page.length, counts: await everyItem(plan.from, plan.to, plan.buckets), total: 0 };
+    if (plan.comparison) other.comparison = { counts: await everyItem(plan.comparison.from, plan.comparison.to, plan.comparison.buckets), total: 0 };
     for (const g of page) {
       g.counts.forEach((c, b) => (other.counts[b] -= c));
       g.comparison?.counts.forEach((c, b) => (other.comparison!.counts[b] -= c));
     }
-    ranked.forEach((g, i) => {
-      if (i >= offset && i < offset + q.limit!) return;
+    const paged = new Set(chosen);
+    for (const g of all) {
+      if (paged.has(g)) continue;
       other.total += g.total;
       if (other.comparison) other.comparison.total += g.comparison;
-    });
-    return { plan, aggregations, groups: page, total: ranked.length, other };
+    }
+    return { plan, aggregations, groups: page, total: all.length, other };
   }
 
   /**

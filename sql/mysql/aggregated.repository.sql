@@ -840,6 +840,108 @@ WHERE
   AND action IN (?, ?);
 -- params: [7,"2026-03-01T00:00:00.000Z","2026-04-01T00:00:00.000Z",3,1,2]
 
+-- AggregatedRepository.unnamedItemSums (by actionId, unnamed: item numbers only)
+SELECT
+  0 AS edge,
+  g.module,
+  g.action,
+  g.item AS item,
+  NULL AS actionId,
+  g.count,
+  g.aggregationLevel
+FROM
+  (
+    SELECT
+      module,
+      action,
+      item,
+      SUM(count) AS count,
+      MAX(aggregation_level) AS aggregationLevel
+    FROM
+      stat_day_item
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+      AND module = ?
+    GROUP BY
+      module,
+      action,
+      item
+  ) g
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  NULL AS item,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_id
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  NULL AS item,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_id
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  action,
+  NULL AS item,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  action,
+  action_id;
+-- params: [7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-02T00:00:00.000Z","2026-03-05T00:00:00.000Z",3,7,"2026-03-01T10:00:00.000Z","2026-03-02T00:00:00.000Z",3,7,"2026-03-05T00:00:00.000Z","2026-03-05T06:30:00.000Z",3]
+
+-- AggregatedRepository.itemNames
+SELECT
+  id,
+  action_id AS actionId
+FROM
+  stat_item
+WHERE
+  tenant = ?
+  AND id IN (?, ?);
+-- params: [7,1,2]
+
 -- AggregatedRepository.daySums (by day: summary days and raw edges)
 SELECT
   0 AS edge,

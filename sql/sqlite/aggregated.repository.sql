@@ -991,6 +991,124 @@ WHERE
 -- EXPLAIN QUERY PLAN
 --   SEARCH user_action USING INDEX ix_user_action_tenant_module_action_created (tenant=? AND module=? AND action=? AND created>? AND created<?)
 
+-- AggregatedRepository.unnamedItemSums (by actionId, unnamed: item numbers only)
+SELECT
+  0 AS edge,
+  g.module,
+  g.action,
+  g.item AS item,
+  NULL AS actionId,
+  g.count,
+  g.aggregationLevel
+FROM
+  (
+    SELECT
+      module,
+      ACTION,
+      item,
+      SUM(count) AS count,
+      MAX(aggregation_level) AS aggregationLevel
+    FROM
+      stat_day_item
+    WHERE
+      tenant = ?
+      AND day >= ?
+      AND day < ?
+      AND module = ?
+    GROUP BY
+      module,
+      ACTION,
+      item
+  ) g
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  NULL AS item,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  summary_pending
+WHERE
+  tenant = ?
+  AND day >= ?
+  AND day < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_id
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  NULL AS item,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_id
+UNION ALL
+SELECT
+  0 AS edge,
+  module,
+  ACTION,
+  NULL AS item,
+  action_id AS actionId,
+  SUM(count) AS count,
+  MAX(aggregation_level) AS aggregationLevel
+FROM
+  user_action
+WHERE
+  tenant = ?
+  AND created >= ?
+  AND created < ?
+  AND module = ?
+GROUP BY
+  module,
+  ACTION,
+  action_id;
+-- params: [7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-02 00:00:00.000","2026-03-05 00:00:00.000",3,7,"2026-03-01 10:00:00.000","2026-03-02 00:00:00.000",3,7,"2026-03-05 00:00:00.000","2026-03-05 06:30:00.000",3]
+-- EXPLAIN QUERY PLAN
+--   COMPOUND QUERY
+--     LEFT-MOST SUBQUERY
+--       CO-ROUTINE g
+--         SEARCH stat_day_item USING INDEX sqlite_autoindex_stat_day_item_1 (tenant=? AND day>? AND day<?)
+--         USE TEMP B-TREE FOR GROUP BY
+--       SCAN g
+--     UNION ALL
+--       SEARCH summary_pending USING INDEX ix_summary_pending_tenant_day (tenant=? AND day>? AND day<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+--     UNION ALL
+--       SEARCH user_action USING INDEX ix_user_action_tenant_created (tenant=? AND created>? AND created<?)
+--       USE TEMP B-TREE FOR GROUP BY
+
+-- AggregatedRepository.itemNames
+SELECT
+  id,
+  action_id AS actionId
+FROM
+  stat_item
+WHERE
+  tenant = ?
+  AND id IN (?, ?);
+-- params: [7,1,2]
+
 -- AggregatedRepository.daySums (by day: summary days and raw edges)
 SELECT
   0 AS edge,

@@ -53,7 +53,9 @@ export function summaryRows(
  * `slot`: undefined (not by day), 0 (grouped by `day`) or the number of the one local day the
  * part lies in; `byLevel`: grouped by level too (one side of a day less its rest). `summary`:
  * the conditions on `stat_day_item` (items by number); `pending`: the select list, conditions
- * and grouping of the pending side (items by `action_id`).
+ * and grouping of the pending side (items by `action_id`). `unnamed`: the summary side gives each
+ * group's item number (`item`, its name NULL) instead of joining the dictionary; the pending side's
+ * select list has the `item` column (NULL) too.
  */
 export function itemSummaryRows(
   edge: number,
@@ -61,12 +63,15 @@ export function itemSummaryRows(
   byLevel: boolean,
   summary: { where: readonly string[]; params: readonly unknown[] },
   pending: { select: string; where: readonly string[]; params: readonly unknown[]; groupBy: readonly string[] },
+  unnamed = false,
 ): { sql: string; params: unknown[] } {
   const group = ['module', 'action', 'item', ...(slot === 0 ? ['day'] : []), ...(byLevel ? ['aggregation_level'] : [])];
   const level = byLevel ? 'aggregation_level AS aggregationLevel' : 'MAX(aggregation_level) AS aggregationLevel';
   const slotCols = slot === 0 ? '0 AS slot, g.day, ' : slot !== undefined ? `${Number(slot)} AS slot, NULL AS day, ` : '';
   const grouped = `SELECT ${group.filter((c) => c !== 'aggregation_level').join(', ')}, SUM(count) AS count, ${level} FROM stat_day_item WHERE ${summary.where.join(' AND ')} GROUP BY ${group.join(', ')}`;
-  const named = `SELECT ${Number(edge)} AS edge, g.module, g.action, ${slotCols}i.action_id AS actionId, g.count, g.aggregationLevel FROM (${grouped}) g LEFT JOIN stat_item i ON i.id = g.item`;
+  const named = unnamed
+    ? `SELECT ${Number(edge)} AS edge, g.module, g.action, ${slotCols}g.item AS item, NULL AS actionId, g.count, g.aggregationLevel FROM (${grouped}) g`
+    : `SELECT ${Number(edge)} AS edge, g.module, g.action, ${slotCols}i.action_id AS actionId, g.count, g.aggregationLevel FROM (${grouped}) g LEFT JOIN stat_item i ON i.id = g.item`;
   const queued = `SELECT ${pending.select} FROM summary_pending WHERE ${pending.where.join(' AND ')} GROUP BY ${pending.groupBy.join(', ')}`;
   return { sql: `${named} UNION ALL ${queued}`, params: [...summary.params, ...pending.params] };
 }

@@ -133,7 +133,8 @@ describe('userActionsAggregated by actionId: the per-item summary', () => {
     await t.fold();
     await expectSummariesConsistent(t, { folded: true });
     await expectAnswers(); // all folded
-    await ingest(t, 1, events(0x17f, 150));
+    // Half folded, half pending — and items only pending, not in the dictionary yet (one as large as the largest).
+    await ingest(t, 1, [...events(0x17f, 150), { module: 3, action: 1, created: '2026-03-10T12:00:00.000Z', actionId: 'new' }, ...Array.from({ length: 40 }, (_, i) => ({ module: 3, action: 2, created: `2026-03-1${i % 8}T08:00:00.000Z`, actionId: 'new 2' }))]);
     await expectAnswers(); // half and half
     await t.fold();
     await expectSummariesConsistent(t, { folded: true });
@@ -143,7 +144,7 @@ describe('userActionsAggregated by actionId: the per-item summary', () => {
   it('keeps one dictionary number per tenant and item: near-identical names stay apart, no actionId has none', async () => {
     const names: Array<{ tenant: unknown; actionId: unknown }> = await t.dataSource.query('SELECT tenant, action_id AS actionId FROM stat_item ORDER BY tenant, id');
     const tenant1 = names.filter((n) => toInt(n.tenant) === 1).map((n) => String(n.actionId));
-    expect([...tenant1].sort()).toEqual(ITEMS.filter((i): i is Exclude<typeof i, undefined> => i !== undefined).sort());
+    expect([...tenant1].sort()).toEqual([...ITEMS.filter((i): i is Exclude<typeof i, undefined> => i !== undefined), 'new', 'new 2'].sort());
     expect(names.filter((n) => toInt(n.tenant) === 2).map((n) => String(n.actionId)).sort()).toEqual(['A', 'a']);
     const unnamed: Array<{ n: unknown }> = await t.dataSource.query('SELECT COUNT(*) AS n FROM stat_day_item WHERE tenant = 1 AND item = 0');
     expect(toInt(unnamed[0].n)).toBeGreaterThan(0);

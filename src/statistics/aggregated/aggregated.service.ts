@@ -1,10 +1,11 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { Calendar } from '../../common/calendar';
 import { Clock } from '../../common/clock';
 import { planRange, shorterRest, type Span } from '../../summary/range-plan';
 import { checkRange } from '../statistics-query.dto';
 import { AggregatedOtherDto, AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto, Aggregation } from './aggregated.dto';
-import { AggregatedRepository, AnswerPart, summarised } from './aggregated.repository';
+import { AggregatedRepository, AnswerPart, byItem, summarised } from './aggregated.repository';
 
 export interface AggregatedResult {
   from: Date;
@@ -60,14 +61,17 @@ export function rankGroups<G extends RankedGroup>(groups: G[], count: (g: G) => 
  */
 export function rankTop<G extends RankedGroup>(groups: G[], count: (g: G) => number, orderBy: 'count' | undefined, upTo: number): G[] {
   if (upTo <= 0) return [];
-  if (orderBy !== 'count' || upTo >= groups.length) return rankGroups(groups, count, orderBy).slice(0, upTo);
+  if (orderBy !== 'count') return rankGroups(groups, count, orderBy).slice(0, upTo);
+  return rankGroups(reachable(groups, count, upTo), count, orderBy).slice(0, upTo);
+}
+
+/** The groups that can be among the first `upTo` by count: those whose count reaches the `upTo`-th largest (ties included). */
+export function reachable<G>(groups: G[], count: (g: G) => number, upTo: number): G[] {
+  if (upTo <= 0) return [];
+  if (upTo >= groups.length) return groups;
   const counts = Float64Array.from(groups, count).sort();
   const threshold = counts[counts.length - upTo];
-  return rankGroups(
-    groups.filter((g) => count(g) >= threshold),
-    count,
-    orderBy,
-  ).slice(0, upTo);
+  return groups.filter((g) => count(g) >= threshold);
 }
 
 function compareKeys(a: SortKey, b: SortKey): number {
@@ -198,7 +202,10 @@ export class AggregatedService {
     const { from, to } = this.range(q);
     const aggregations = q.aggregations ?? [];
     const parts = planParts(this.calendar, from, to, { summarised: summarised(aggregations), now: this.clock.now(), hourly: aggregations.length === 0 });
-    const sums = await this.repository.sums(tenant, { module: q.module, actions: q.actions }, aggregations, parts);
+    // A top N by count of items names only the groups that can reach its page (nameItems).
+    const unnamed = byItem(aggregations) && q.limit !== undefined && q.orderBy === 'count';
+    const filter = { module: q.module, actions: q.actions };
+    const sums = unnamed ? await this.repository.unnamedItemSums(tenant, filter, parts) : await this.repository.sums(tenant, filter, aggregations, parts);
     // One sum per group (AggregatedRepository.sums).
     const groups: Group[] = sums.map(({ module, action, keys, count, aggregationLevel }) => {
       const row: AggregatedUserActionDto = { module, action, tenant, count, aggregationLevel };
@@ -210,7 +217,9 @@ export class AggregatedService {
     // only the merged groups can be ranked (docs/performance.md: why not in SQL). Only the groups
     // up to the page's end are ordered (rankTop).
     const offset = q.offset ?? 0;
-    const page = rankTop(groups, (g) => g.row.count, q.orderBy, offset + q.limit)
+    const count = (g: Group) => g.row.count;
+    const candidates = unnamed ? await this.nameItems(tenant, reachable(groups, count, offset + q.limit)) : groups;
+    const page = rankTop(candidates, count, q.orderBy, offset + q.limit)
       .slice(offset)
       .map((g) => g.row);
     if (!q.other) return { from, to, aggregations, rows: page, total: groups.length };
@@ -223,6 +232,29 @@ export class AggregatedService {
       other.aggregationLevel = Math.max(other.aggregationLevel, row.aggregationLevel);
     }
     return { from, to, aggregations, rows: page, total: groups.length, other };
+  }
+
+  /**
+   * Names groups of {@link AggregatedRepository.unnamedItemSums} in place (their one key, and the
+   * row's `actionId` where there is a row): `#0` → null, `#n` → item n's name from the dictionary,
+   * `$name` → name. Returns the groups. `em`: the caller's snapshot (on SQLite a second one would
+   * wait for it).
+   */
+  async nameItems<G extends { keys: Array<string | null>; row: object }>(tenant: number, groups: G[], em?: EntityManager): Promise<G[]> {
+    const numbers = new Set<number>();
+    for (const g of groups) {
+      const key = g.keys[0];
+      if (key?.startsWith('#') && key !== '#0') numbers.add(Number(key.slice(1)));
+    }
+    const names = await this.repository.itemNames(tenant, [...numbers], em);
+    for (const g of groups) {
+      const key = g.keys[0]!;
+      const name = key === '#0' ? null : key.startsWith('#') ? names.get(Number(key.slice(1))) : key.slice(1);
+      if (name === undefined) throw new Error(`item ${key} of tenant ${tenant} is not in the item dictionary`);
+      g.keys[0] = name;
+      if ('actionId' in g.row) (g.row as { actionId: string | null }).actionId = name;
+    }
+    return groups;
   }
 
   toJson(result: AggregatedResult): AggregatedResponseDto {

@@ -37,6 +37,11 @@ export class SeriesRepository {
     return this.aggregated.sums(tenant, filter, aggregations, parts, em);
   }
 
+  /** {@link sums} by actionId alone with unnamed groups (AggregatedRepository.unnamedItemSums), in the caller's snapshot. */
+  unnamedItemSums(tenant: number, filter: AggregatedFilter, parts: readonly AnswerPart[], em: EntityManager): Promise<AggregatedSum[]> {
+    return this.aggregated.unnamedItemSums(tenant, filter, parts, em);
+  }
+
   /** Several reads that must agree (a ranking and the buckets of its page), in one consistent snapshot. */
   snapshot<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     return this.db.snapshot(work, 3);

@@ -5,7 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import type { Aggregation } from '../aggregated/aggregated.dto';
 import { EntityManager } from 'typeorm';
 import { type AggregatedFilter, byItem, type SlotSums, summarised as summariesAnswer } from '../aggregated/aggregated.repository';
-import { AggregatedService, planParts, type RankedGroup, rankGroups, rankTop, type SortKey } from '../aggregated/aggregated.service';
+import { AggregatedService, planParts, type RankedGroup, rankGroups, rankTop, reachable, type SortKey } from '../aggregated/aggregated.service';
 import { type CompareMode, MAX_BUCKETS, type SeriesBucketDto, type SeriesDto, type SeriesOtherDto, type SeriesQueryDto, type SeriesResponseDto } from './series.dto';
 import { SeriesRepository } from './series.repository';
 
@@ -194,13 +194,20 @@ export class SeriesService {
       if (!g) items.set(id, (g = { row: { module, action }, keys: [key], total: 0, comparison: 0 }));
       return g;
     };
-    const totals = (from: Date, to: Date) => this.repository.sums(tenant, filter, aggregations, planParts(this.calendar, from, to, { summarised: true, now }), em);
+    // By count, only the items that can reach the page are named (AggregatedService.nameItems); in key order, all.
+    const unnamed = q.orderBy === 'count';
+    const totals = (from: Date, to: Date) => {
+      const parts = planParts(this.calendar, from, to, { summarised: true, now });
+      return unnamed ? this.repository.unnamedItemSums(tenant, filter, parts, em) : this.repository.sums(tenant, filter, aggregations, parts, em);
+    };
     for (const s of await totals(plan.from, plan.to)) item(s.module, s.action, s.keys[0]).total = s.count;
     // An item with rows only in the comparison is a series too (total 0), as in the general case.
     if (plan.comparison) for (const s of await totals(plan.comparison.from, plan.comparison.to)) item(s.module, s.action, s.keys[0]).comparison = s.count;
     const all = [...items.values()];
     const offset = q.offset ?? 0;
-    const chosen = rankTop(all, (g) => g.total, q.orderBy, offset + q.limit!).slice(offset);
+    const total = (g: RankedItem) => g.total;
+    const candidates = unnamed ? await this.aggregated.nameItems(tenant, reachable(all, total, offset + q.limit!), em) : all;
+    const chosen = rankTop(candidates, total, q.orderBy, offset + q.limit!).slice(offset);
     const pageFilter: AggregatedFilter = { ...filter, items: [...new Set(chosen.map((g) => g.keys[0]))] };
     const perBucket = async (from: Date, to: Date, buckets: Bucket[]) =>
       new Map((await this.read(tenant, pageFilter, aggregations, plan.interval, from, to, buckets, em)).map((s) => [itemId(s.module, s.action, s.keys[0]), s]));

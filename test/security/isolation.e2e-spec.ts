@@ -218,6 +218,8 @@ describe('tenant isolation (OWASP API1)', () => {
       stat_day_label: await count(t, 'stat_day_label', B),
       stat_day_lc: await count(t, 'stat_day_lc', B),
       stat_day_lcd: await count(t, 'stat_day_lcd', B),
+      stat_day_item: await count(t, 'stat_day_item', B),
+      stat_item: await count(t, 'stat_item', B),
       configuration_snapshot: await count(t, 'configuration_snapshot', B),
       thumbnail: snap.thumbnail,
     };

@@ -5,7 +5,7 @@ import { Clock } from '../../common/clock';
 import { planRange, shorterRest, type Span } from '../../summary/range-plan';
 import { checkRange } from '../statistics-query.dto';
 import { AggregatedOtherDto, AggregatedQueryDto, AggregatedResponseDto, AggregatedUserActionDto, Aggregation } from './aggregated.dto';
-import { AggregatedRepository, AnswerPart, byItem, summarised } from './aggregated.repository';
+import { AggregatedRepository, type AggregatedSum, AnswerPart, byItem, summarised } from './aggregated.repository';
 
 export interface AggregatedResult {
   from: Date;
@@ -206,32 +206,32 @@ export class AggregatedService {
     const unnamed = byItem(aggregations) && q.limit !== undefined && q.orderBy === 'count';
     const filter = { module: q.module, actions: q.actions };
     const sums = unnamed ? await this.repository.unnamedItemSums(tenant, filter, parts) : await this.repository.sums(tenant, filter, aggregations, parts);
-    // One sum per group (AggregatedRepository.sums).
-    const groups: Group[] = sums.map(({ module, action, keys, count, aggregationLevel }) => {
-      const row: AggregatedUserActionDto = { module, action, tenant, count, aggregationLevel };
-      aggregations.forEach((a, i) => (row[a] = keys[i]));
-      return { row, keys };
-    });
-    if (q.limit === undefined) return { from, to, aggregations, rows: rankGroups(groups, (g) => g.row.count, q.orderBy).map((g) => g.row), total: groups.length };
+    // One sum per group (AggregatedRepository.sums); an answer row is made only for the groups that may be in it.
+    const group = (s: AggregatedSum): Group & { sum: AggregatedSum } => {
+      const row: AggregatedUserActionDto = { module: s.module, action: s.action, tenant, count: s.count, aggregationLevel: s.aggregationLevel };
+      aggregations.forEach((a, i) => (row[a] = s.keys[i]));
+      return { row, keys: s.keys, sum: s };
+    };
+    if (q.limit === undefined) return { from, to, aggregations, rows: rankGroups(sums.map(group), (g) => g.row.count, q.orderBy).map((g) => g.row), total: sums.length };
     // Paged after the merge: a group's count may come from summary days and raw edge days, so
-    // only the merged groups can be ranked (docs/performance.md: why not in SQL). Only the groups
-    // up to the page's end are ordered (rankTop).
+    // only the merged groups can be ranked (docs/performance.md: why not in SQL). By count, only
+    // the groups that can reach the page's end are made rows, named (unnamed items) and ordered.
     const offset = q.offset ?? 0;
-    const count = (g: Group) => g.row.count;
-    const candidates = unnamed ? await this.nameItems(tenant, reachable(groups, count, offset + q.limit)) : groups;
-    const page = rankTop(candidates, count, q.orderBy, offset + q.limit)
-      .slice(offset)
-      .map((g) => g.row);
-    if (!q.other) return { from, to, aggregations, rows: page, total: groups.length };
-    const paged = new Set(page);
+    const upTo = offset + q.limit;
+    const reach = (q.orderBy === 'count' ? reachable(sums, (s) => s.count, upTo) : sums).map(group);
+    const candidates = unnamed ? await this.nameItems(tenant, reach) : reach;
+    const chosen = rankTop(candidates, (g) => g.row.count, q.orderBy, upTo).slice(offset);
+    const page = chosen.map((g) => g.row);
+    if (!q.other) return { from, to, aggregations, rows: page, total: sums.length };
+    const paged = new Set(chosen.map((g) => g.sum));
     const other: AggregatedOtherDto = { count: 0, groups: 0, aggregationLevel: 0 };
-    for (const { row } of groups) {
-      if (paged.has(row)) continue;
-      other.count += row.count;
+    for (const s of sums) {
+      if (paged.has(s)) continue;
+      other.count += s.count;
       other.groups += 1;
-      other.aggregationLevel = Math.max(other.aggregationLevel, row.aggregationLevel);
+      other.aggregationLevel = Math.max(other.aggregationLevel, s.aggregationLevel);
     }
-    return { from, to, aggregations, rows: page, total: groups.length, other };
+    return { from, to, aggregations, rows: page, total: sums.length, other };
   }
 
   /**

@@ -127,6 +127,17 @@ WHERE
   AND action_id IN (?, ?);
 -- params: [7,"conf:1","conf:2"]
 
+-- SummaryRepository.itemNumbers
+SELECT
+  id,
+  action_id AS actionId
+FROM
+  stat_item
+WHERE
+  tenant = ?
+  AND action_id IN (?, ?);
+-- params: [7,"conf:1","conf:2"]
+
 -- SummaryRepository.addItems
 INSERT INTO
   stat_day_item (

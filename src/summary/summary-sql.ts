@@ -7,7 +7,6 @@ export const SUMMARY_TIME_COLUMN = {
   stat_day_label: 'day',
   stat_day_lc: 'day',
   stat_day_lcd: 'day',
-  stat_day_item: 'day',
   stat_hour: 'hour',
 } as const;
 

@@ -125,27 +125,35 @@ export class SummaryRepository {
    */
   @GenerateSql({ params: [SqlArg.em, 7, ['conf:1', 'conf:2']] })
   async itemIds(em: EntityManager, tenant: number, actionIds: readonly string[]): Promise<Map<string, number>> {
-    const ids = new Map<string, number>();
-    const lookup = async (names: readonly string[]) => {
-      for (let i = 0; i < names.length; i += CHUNK_ROWS) {
-        const slice = names.slice(i, i + CHUNK_ROWS);
-        const rows: Array<{ id: unknown; actionId: unknown }> = await em.query(
-          `SELECT id, action_id AS actionId FROM stat_item WHERE tenant = ? AND action_id IN (${this.db.sql.list(slice.length)})`,
-          [tenant, ...slice],
-        );
-        for (const r of rows) ids.set(String(r.actionId), toInt(r.id));
-      }
-    };
-    await lookup(actionIds);
+    const ids = await this.itemNumbers(em, tenant, actionIds);
     const missing = actionIds.filter((a) => !ids.has(a)).sort();
     if (missing.length === 0) return ids;
     for (let i = 0; i < missing.length; i += CHUNK_ROWS) {
       const slice = missing.slice(i, i + CHUNK_ROWS);
       await em.query(`${this.db.sql.insertIgnore()} stat_item (tenant, action_id) VALUES ${this.db.sql.values(slice.length, 2)}`, slice.flatMap((a) => [tenant, a]));
     }
-    await lookup(missing);
+    for (const [name, n] of await this.itemNumbers(em, tenant, missing)) ids.set(name, n);
     const lost = missing.filter((a) => !ids.has(a));
     if (lost.length > 0) throw new Error(`item dictionary: ${lost.length} items not stored (first: ${JSON.stringify(lost[0])})`);
+    return ids;
+  }
+
+  /**
+   * The dictionary numbers of the tenant's items that have one (in the caller's transaction or
+   * snapshot): the one lookup of names in `stat_item` — the fold's {@link itemIds} and the reads
+   * of per-item answers (AggregatedRepository) both use it.
+   */
+  @GenerateSql({ params: [SqlArg.em, 7, ['conf:1', 'conf:2']] })
+  async itemNumbers(em: EntityManager, tenant: number, actionIds: readonly string[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    for (let i = 0; i < actionIds.length; i += CHUNK_ROWS) {
+      const slice = actionIds.slice(i, i + CHUNK_ROWS);
+      const rows: Array<{ id: unknown; actionId: unknown }> = await em.query(
+        `SELECT id, action_id AS actionId FROM stat_item WHERE tenant = ? AND action_id IN (${this.db.sql.list(slice.length)})`,
+        [tenant, ...slice],
+      );
+      for (const r of rows) ids.set(String(r.actionId), toInt(r.id));
+    }
     return ids;
   }
 

@@ -10,8 +10,6 @@ import { PendingDelta, PendingRepository, PendingSum } from './pending.repositor
 import { SummaryDelta, summaryDeltas, SummarySource } from './summary-deltas';
 import { KEYED_TABLES, KeyedChange, KeyedTable, NO_ITEM, StatDayChange, StatHourChange, StatItemChange, SummaryRepository } from './summary.repository';
 
-/** A row ingestion stores, as the pending deltas count it. */
-export type QueuedSource = SummarySource;
 
 /**
  * Summary tables (Rick James' "summary tables"): per tenant and local day of STATISTICS_TIME_ZONE,
@@ -68,7 +66,7 @@ export class SummaryService {
    * batch, committed with the rows. The fold adds them to the summary tables later; reads add
    * them until then.
    */
-  async queue(em: EntityManager, tenant: number, rows: readonly QueuedSource[], now: Date): Promise<void> {
+  async queue(em: EntityManager, tenant: number, rows: readonly SummarySource[], now: Date): Promise<void> {
     const keys = new Map<string, PendingDelta>();
     for (const r of rows) {
       const day = this.calendar.startOfDay(r.created);

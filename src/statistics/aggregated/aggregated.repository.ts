@@ -7,7 +7,7 @@ import { GenerateSql } from '../../database/generate-sql';
 import { toInstant, toInt, toStringOrNull } from '../../database/values';
 import type { Span } from '../../summary/range-plan';
 import { itemSummaryRows, summaryRows } from '../../summary/summary-sql';
-import { NO_ITEM } from '../../summary/summary.repository';
+import { NO_ITEM, SummaryRepository } from '../../summary/summary.repository';
 import { Aggregation } from './aggregated.dto';
 
 /** Column behind each allowed aggregation (a fixed map: user input never reaches SQL). */
@@ -173,6 +173,7 @@ export class AggregatedRepository {
   constructor(
     private readonly db: Database,
     private readonly calendar: Calendar,
+    private readonly summaries: SummaryRepository,
   ) {}
 
   /**
@@ -512,17 +513,10 @@ export class AggregatedRepository {
   }
 
   /** The dictionary numbers of the named items among `rows` (pending and raw rows: `item` NULL), in the read's snapshot. */
-  private async numbersOf(em: EntityManager, tenant: number, rows: ReadonlyArray<Record<string, unknown>>): Promise<Map<string, number>> {
+  private numbersOf(em: EntityManager, tenant: number, rows: ReadonlyArray<Record<string, unknown>>): Promise<Map<string, number>> {
     const names = new Set<string>();
     for (const r of rows) if ((r.item === null || r.item === undefined) && r.actionId !== null && r.actionId !== undefined) names.add(String(r.actionId));
-    const numbered = new Map<string, number>();
-    const list = [...names];
-    for (let at = 0; at < list.length; at += 1000) {
-      const slice = list.slice(at, at + 1000);
-      const found: Array<{ id: unknown; actionId: unknown }> = await em.query(`SELECT id, action_id AS actionId FROM stat_item WHERE tenant = ? AND action_id IN (${this.db.sql.list(slice.length)})`, [tenant, ...slice]);
-      for (const f of found) numbered.set(String(f.actionId), toInt(f.id));
-    }
-    return numbered;
+    return this.summaries.itemNumbers(em, tenant, [...names]);
   }
 
   /**
@@ -530,14 +524,9 @@ export class AggregatedRepository {
    * without a number has no folded row yet: only its pending and raw rows count.
    */
   private async itemNumbers(em: EntityManager, tenant: number, items: ReadonlyArray<string | null>): Promise<number[]> {
-    const numbers = items.includes(null) ? [NO_ITEM] : [];
     const named = [...new Set(items.filter((i): i is string => i !== null))];
-    for (let at = 0; at < named.length; at += 1000) {
-      const slice = named.slice(at, at + 1000);
-      const rows: Array<{ id: unknown }> = await em.query(`SELECT id FROM stat_item WHERE tenant = ? AND action_id IN (${this.db.sql.list(slice.length)})`, [tenant, ...slice]);
-      numbers.push(...rows.map((r) => toInt(r.id)));
-    }
-    return numbers;
+    const numbers = [...(await this.summaries.itemNumbers(em, tenant, named)).values()];
+    return items.includes(null) ? [NO_ITEM, ...numbers] : numbers;
   }
 
   /**
